@@ -1,0 +1,352 @@
+//! `assistant`: live updates of an AI assistant conversation,
+//! `{"channel": <session channel>, "payload": {...}}`, server to client; and subscription
+//! requests on the channel `subscription`, client to server.
+//!
+//! The payload's `type` and `status` come in fixed pairs, which the types encode: a status
+//! update is `started` or `responding`, a tool update `processing`, a response `in_progress` or
+//! `completed` (with `final_message` true exactly when completed), an error `error`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::primitives::{Flag, Id, SessionChannel, UnixTime};
+
+#[cfg(feature = "schema")]
+use schemars::JsonSchema;
+
+family! {
+    /// Any message of the `assistant` family.
+    pub enum AssistantMessage for Assistant {
+        /// Subscribe to or unsubscribe from a session channel.
+        SubscriptionRequest => "subscription", ClientToServer;
+        /// Processing started, or the assistant began responding.
+        StatusMessage => "status", ServerToClient;
+        /// A tool is executing.
+        ToolMessage => "tool", ServerToClient;
+        /// Streamed response text, and its completion.
+        ResponseMessage => "response", ServerToClient;
+        /// Processing failed.
+        ErrorMessage => "error", ServerToClient;
+    }
+}
+
+tag_type!(
+    /// The reserved channel `subscription`.
+    SubscriptionChannelTag = "subscription"
+);
+tag_type!(
+    /// The payload type `status`.
+    StatusTypeTag = "status"
+);
+tag_type!(
+    /// The payload type `tool`.
+    ToolTypeTag = "tool"
+);
+tag_type!(
+    /// The payload type `response`.
+    ResponseTypeTag = "response"
+);
+tag_type!(
+    /// The payload type `error`.
+    ErrorTypeTag = "error"
+);
+tag_type!(
+    /// The status `processing` (the only status of a tool update).
+    ProcessingStatus = "processing"
+);
+tag_type!(
+    /// The status `error` (the only status of an error update).
+    ErrorStatus = "error"
+);
+
+/// A request to subscribe to or unsubscribe from a session channel, sent on channel
+/// `subscription`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionRequest {
+    /// Always `subscription`.
+    pub channel: SubscriptionChannelTag,
+    /// What to do, and with which channel.
+    pub payload: Subscription,
+}
+
+impl SubscriptionRequest {
+    /// A request to `action` the channel `channel`.
+    pub fn new(action: SubscriptionAction, channel: Id) -> Self {
+        Self { channel: SubscriptionChannelTag, payload: Subscription { action, channel } }
+    }
+}
+
+/// The payload of a subscription request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    /// Subscribe or unsubscribe.
+    pub action: SubscriptionAction,
+    /// The session channel, for example "user_session_abc123".
+    pub channel: Id,
+}
+
+/// Subscribe or unsubscribe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionAction {
+    /// Start receiving the channel's updates.
+    Subscribe,
+    /// Stop receiving them.
+    Unsubscribe,
+}
+
+/// A status update on a session channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct StatusMessage {
+    /// The session channel the update is published on.
+    pub channel: SessionChannel,
+    /// The update.
+    pub payload: StatusUpdate,
+}
+
+/// Processing started, or the assistant began responding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct StatusUpdate {
+    /// Text for the user, for example "Assistant is processing your request...".
+    pub message: String,
+    /// When the update was sent, in Unix seconds.
+    pub timestamp: UnixTime,
+    /// `started` or `responding`.
+    pub status: StatusPhase,
+    /// Always `status`.
+    #[serde(rename = "type")]
+    pub kind: StatusTypeTag,
+    /// Always `false`.
+    pub final_message: Flag<false>,
+    /// The assistant message this update belongs to.
+    pub message_id: Id,
+    /// The conversation thread.
+    pub thread_id: Id,
+}
+
+/// The phase a status update announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(rename_all = "snake_case")]
+pub enum StatusPhase {
+    /// Processing began (the first update of a message).
+    Started,
+    /// Response text is about to stream.
+    Responding,
+}
+
+/// A tool update on a session channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct ToolMessage {
+    /// The session channel the update is published on.
+    pub channel: SessionChannel,
+    /// The update.
+    pub payload: ToolUpdate,
+}
+
+/// A tool is executing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct ToolUpdate {
+    /// Text for the user, for example "Executing weather check for Makati".
+    pub message: String,
+    /// When the update was sent, in Unix seconds.
+    pub timestamp: UnixTime,
+    /// Always `processing`.
+    pub status: ProcessingStatus,
+    /// Always `tool`.
+    #[serde(rename = "type")]
+    pub kind: ToolTypeTag,
+    /// Always `false`.
+    pub final_message: Flag<false>,
+    /// The assistant message this update belongs to.
+    pub message_id: Id,
+    /// The conversation thread.
+    pub thread_id: Id,
+}
+
+/// A response update on a session channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct ResponseMessage {
+    /// The session channel the update is published on.
+    pub channel: SessionChannel,
+    /// The update.
+    pub payload: ResponseUpdate,
+}
+
+/// Response text: the whole text so far while `in_progress`, the final text when `completed`.
+/// `final_message` is true exactly when the status is `completed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[cfg_attr(feature = "arbitrary", proptest(filter = "ResponseUpdate::is_consistent"))]
+#[serde(try_from = "ResponseUpdateFields")]
+pub struct ResponseUpdate {
+    /// The response text.
+    pub message: String,
+    /// When the update was sent, in Unix seconds.
+    pub timestamp: UnixTime,
+    /// `in_progress` or `completed`.
+    pub status: ResponseStatus,
+    /// Always `response`.
+    #[serde(rename = "type")]
+    pub kind: ResponseTypeTag,
+    /// True exactly when `status` is `completed`.
+    pub final_message: bool,
+    /// The assistant message this update belongs to.
+    pub message_id: Id,
+    /// The conversation thread.
+    pub thread_id: Id,
+}
+
+impl ResponseUpdate {
+    /// Whether `final_message` agrees with `status`.
+    pub fn is_consistent(&self) -> bool {
+        self.final_message == (self.status == ResponseStatus::Completed)
+    }
+}
+
+/// The fields of [`ResponseUpdate`] before the `final_message`/`status` rule is checked.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[serde(deny_unknown_fields)]
+struct ResponseUpdateFields {
+    /// The response text.
+    message: String,
+    /// When the update was sent, in Unix seconds.
+    timestamp: UnixTime,
+    /// `in_progress` or `completed`.
+    status: ResponseStatus,
+    /// Always `response`.
+    #[serde(rename = "type")]
+    kind: ResponseTypeTag,
+    /// True exactly when `status` is `completed`.
+    final_message: bool,
+    /// The assistant message this update belongs to.
+    message_id: Id,
+    /// The conversation thread.
+    thread_id: Id,
+}
+
+impl TryFrom<ResponseUpdateFields> for ResponseUpdate {
+    type Error = String;
+    fn try_from(f: ResponseUpdateFields) -> Result<Self, String> {
+        let update = ResponseUpdate {
+            message: f.message,
+            timestamp: f.timestamp,
+            status: f.status,
+            kind: f.kind,
+            final_message: f.final_message,
+            message_id: f.message_id,
+            thread_id: f.thread_id,
+        };
+        if update.is_consistent() {
+            Ok(update)
+        } else {
+            Err(format!(
+                "final_message is {} but status is `{}`: final_message must be true exactly when status is `completed`",
+                update.final_message,
+                update.status.as_str()
+            ))
+        }
+    }
+}
+
+#[cfg(feature = "schema")]
+impl JsonSchema for ResponseUpdate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ResponseUpdate".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = ResponseUpdateFields::json_schema(generator);
+        schema.insert(
+            "description".into(),
+            "Response text: the whole text so far while `in_progress`, the final text when `completed`. `final_message` is true exactly when the status is `completed`.".into(),
+        );
+        schema.insert("if".into(), serde_json::json!({ "properties": { "status": { "const": "completed" } } }));
+        schema.insert("then".into(), serde_json::json!({ "properties": { "final_message": { "const": true } } }));
+        schema.insert("else".into(), serde_json::json!({ "properties": { "final_message": { "const": false } } }));
+        schema
+    }
+}
+
+/// Where a response stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseStatus {
+    /// More text follows; `message` holds the text so far.
+    InProgress,
+    /// The response is complete (the last update of the message).
+    Completed,
+}
+
+impl ResponseStatus {
+    /// The status as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseStatus::InProgress => "in_progress",
+            ResponseStatus::Completed => "completed",
+        }
+    }
+}
+
+/// An error update on a session channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct ErrorMessage {
+    /// The session channel the update is published on.
+    pub channel: SessionChannel,
+    /// The update.
+    pub payload: ErrorUpdate,
+}
+
+/// Processing failed (the last update of the message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[serde(deny_unknown_fields)]
+pub struct ErrorUpdate {
+    /// A short description of the error.
+    pub message: String,
+    /// When the update was sent, in Unix seconds.
+    pub timestamp: UnixTime,
+    /// Always `error`.
+    pub status: ErrorStatus,
+    /// Always `error`.
+    #[serde(rename = "type")]
+    pub kind: ErrorTypeTag,
+    /// Detailed error information.
+    pub error_details: String,
+    /// Optional on errors (the seed example omits it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_message: Option<bool>,
+    /// The assistant message this update belongs to.
+    pub message_id: Id,
+    /// The conversation thread.
+    pub thread_id: Id,
+}

@@ -1,0 +1,591 @@
+//! Decoding: find the family and message type from the envelope, then deserialize exactly that
+//! type, so that errors are that type's errors, named by JSON Pointer.
+//!
+//! Decoding a text makes two passes: a probe that reads only the envelope keys (and checks the
+//! JSON syntax), then a typed pass over the same text that borrows from it.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::Message;
+use crate::primitives::{SUBSCRIPTION_CHANNEL, StrictJson};
+use crate::registry::{self, Family, MessageKind};
+
+/// Why a text or value is not a valid message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    /// The text is not JSON.
+    #[error("not valid JSON: {message} at line {line}, column {column}{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
+    Syntax {
+        /// What the JSON parser found wrong.
+        message: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// A likely cause, where one is recognised (`NaN`, comments, single quotes).
+        hint: Option<&'static str>,
+    },
+    /// The envelope matches no family, or its tag is missing or not a string.
+    #[error("{}{message}", location(pointer))]
+    Envelope {
+        /// The family, where the envelope identifies one.
+        family: Option<Family>,
+        /// Where the problem is (JSON Pointer; empty for the whole message).
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The tag names no message type of the family.
+    #[error("{}unknown {family} message type `{tag}`{}", location(pointer), suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    UnknownTag {
+        /// The family the envelope identifies.
+        family: Family,
+        /// Where the tag is (JSON Pointer).
+        pointer: String,
+        /// The tag found.
+        tag: String,
+        /// The closest known tag, when one is close.
+        suggestion: Option<&'static str>,
+    },
+    /// The message claims a known type but breaks its rules.
+    #[error("{} {}: {}{message}", kind.family, kind.tag, location(pointer))]
+    Invalid {
+        /// The message type the message claims to be.
+        kind: &'static MessageKind,
+        /// Where the problem is (JSON Pointer; empty for the whole message).
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn location(pointer: &str) -> String {
+    if pointer.is_empty() { String::new() } else { format!("at {pointer}: ") }
+}
+
+impl DecodeError {
+    /// Where in the message the problem is, as a JSON Pointer (`""` for the whole message).
+    pub fn pointer(&self) -> &str {
+        match self {
+            DecodeError::Syntax { .. } => "",
+            DecodeError::Envelope { pointer, .. }
+            | DecodeError::UnknownTag { pointer, .. }
+            | DecodeError::Invalid { pointer, .. } => pointer,
+        }
+    }
+
+    /// The message type the message claims to be, when it names a known one.
+    pub fn kind(&self) -> Option<&'static MessageKind> {
+        match self {
+            DecodeError::Invalid { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+}
+
+/// The envelopes `protocol.md` defines, for "matches no family" errors.
+pub const EXPECTED_ENVELOPES: &str = r#"a Socket.IO event array ["audio_data"|"video_data", payload] (media), an object with "channel" and "payload" (assistant), with "event_type" and "data" (simulation), or with "type" (health: health_score, alert, status; stream: any other type)"#;
+
+/// Decodes one message of any family from JSON text.
+pub fn decode(text: &str) -> Result<Message, DecodeError> {
+    let kind = route(&probe_text(text)?)?;
+    (kind.decode)(Input::Text(text), kind)
+}
+
+/// Decodes one message that must belong to `family`.
+pub fn decode_family(text: &str, family: Family) -> Result<Message, DecodeError> {
+    let kind = route(&probe_text(text)?)?;
+    expect_family(kind, family)?;
+    (kind.decode)(Input::Text(text), kind)
+}
+
+/// Decodes one message from an already parsed JSON value. Note that a `Value` cannot hold
+/// duplicate keys: parse with [`decode`] to have them rejected.
+pub fn decode_value(value: &Value) -> Result<Message, DecodeError> {
+    let kind = route(&probe_value(value))?;
+    (kind.decode)(Input::Value(value), kind)
+}
+
+fn expect_family(kind: &MessageKind, family: Family) -> Result<(), DecodeError> {
+    if kind.family == family {
+        return Ok(());
+    }
+    Err(DecodeError::Envelope {
+        family: Some(kind.family),
+        pointer: String::new(),
+        message: format!("expected a {family} message, found a {} `{}` message", kind.family, kind.tag),
+    })
+}
+
+/// Backs the `Deserialize` impls of [`Message`] and the family enums: buffers the message as a
+/// value (rejecting duplicate keys), then decodes it like [`decode_value`].
+pub(crate) fn deserialize_message<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    family: Option<Family>,
+) -> Result<Message, D::Error> {
+    let StrictJson(value) = StrictJson::deserialize(deserializer)?;
+    let decoded = route(&probe_value(&value)).and_then(|kind| {
+        if let Some(family) = family {
+            expect_family(kind, family)?;
+        }
+        (kind.decode)(Input::Value(&value), kind)
+    });
+    decoded.map_err(de::Error::custom)
+}
+
+/// Where a typed pass reads from: the original text, or a parsed value.
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Text(&'a str),
+    Value(&'a Value),
+}
+
+impl Input<'_> {
+    /// Deserializes the whole message as `T`, with errors located by JSON Pointer.
+    pub(crate) fn decode<T: DeserializeOwned>(self, kind: &'static MessageKind) -> Result<T, DecodeError> {
+        let result = match self {
+            Input::Text(text) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)),
+            Input::Value(value) => serde_path_to_error::deserialize(value),
+        };
+        result.map_err(|error| DecodeError::Invalid {
+            kind,
+            pointer: json_pointer(error.path()),
+            message: strip_position(&error.inner().to_string()),
+        })
+    }
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// serde_json appends " at line L column C" to its messages; the pointer says where instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The probe: just enough of the envelope to route the message.
+
+/// A string-or-not field of the envelope.
+#[derive(Debug, Default, Clone, PartialEq)]
+enum Field {
+    #[default]
+    Absent,
+    Str(String),
+    Other(&'static str),
+}
+
+#[derive(Debug, Default, Clone)]
+struct ObjectProbe {
+    keys: Vec<String>,
+    kind: Field,
+    event_type: Field,
+    channel: Field,
+    has_payload: bool,
+    payload_type: Field,
+    payload_has_action: bool,
+    /// The first top-level key seen twice: the message is invalid whatever its type, and which
+    /// value a router would see is exactly what parsers disagree on.
+    duplicate_key: Option<String>,
+}
+
+#[derive(Debug)]
+enum Probe {
+    Array { first: Field },
+    Object(ObjectProbe),
+    Scalar(&'static str),
+}
+
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn field_of(value: Option<&Value>) -> Field {
+    match value {
+        None => Field::Absent,
+        Some(Value::String(s)) => Field::Str(s.clone()),
+        Some(other) => Field::Other(json_type_name(other)),
+    }
+}
+
+fn probe_value(value: &Value) -> Probe {
+    match value {
+        Value::Array(items) => Probe::Array { first: field_of(items.first()) },
+        Value::Object(object) => Probe::Object(ObjectProbe {
+            keys: object.keys().cloned().collect(),
+            kind: field_of(object.get("type")),
+            event_type: field_of(object.get("event_type")),
+            channel: field_of(object.get("channel")),
+            has_payload: object.contains_key("payload"),
+            payload_type: match object.get("payload") {
+                Some(Value::Object(payload)) => field_of(payload.get("type")),
+                _ => Field::Absent,
+            },
+            payload_has_action: object.get("payload").and_then(|p| p.get("action")).is_some(),
+            duplicate_key: None,
+        }),
+        other => Probe::Scalar(json_type_name(other)),
+    }
+}
+
+fn probe_text(text: &str) -> Result<Probe, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let probe = ProbeSeed::deserialize(&mut deserializer).and_then(|probe| deserializer.end().map(|()| probe));
+    probe.map(|ProbeSeed(probe)| probe).map_err(|error| syntax_error(text, &error))
+}
+
+fn syntax_error(text: &str, error: &serde_json::Error) -> DecodeError {
+    let (line, column) = (error.line(), error.column());
+    DecodeError::Syntax {
+        message: strip_position(&error.to_string()),
+        line,
+        column,
+        hint: syntax_hint(text, line, column),
+    }
+}
+
+/// Recognises the usual ways almost-JSON goes wrong, near where the parser stopped.
+fn syntax_hint(text: &str, line: usize, column: usize) -> Option<&'static str> {
+    let line_text = text.lines().nth(line.checked_sub(1)?)?;
+    let around = |from: usize, to: usize| {
+        let (from, to) = (from.min(line_text.len()), to.min(line_text.len()));
+        line_text.get(from..to).unwrap_or_default()
+    };
+    let near = around(column.saturating_sub(3), column + 8);
+    if near.contains("NaN") || near.contains("Infinity") {
+        Some("NaN and Infinity are not JSON; Python's json.dumps writes them unless allow_nan=False")
+    } else if near.contains("//") || near.contains("/*") {
+        Some("comments are not allowed in JSON")
+    } else if around(column.saturating_sub(2), column + 1).contains('\'') {
+        Some("strings and keys take double quotes in JSON")
+    } else {
+        None
+    }
+}
+
+struct ProbeSeed(Probe);
+
+impl<'de> Deserialize<'de> for ProbeSeed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ProbeVisitor).map(ProbeSeed)
+    }
+}
+
+struct ProbeVisitor;
+
+impl<'de> Visitor<'de> for ProbeVisitor {
+    type Value = Probe;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON message")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Probe, E> {
+        Ok(Probe::Scalar("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Probe, E> {
+        Ok(Probe::Scalar("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Probe, E> {
+        Ok(Probe::Scalar("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Probe, E> {
+        Ok(Probe::Scalar("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Probe, E> {
+        Ok(Probe::Scalar("a string"))
+    }
+    fn visit_unit<E>(self) -> Result<Probe, E> {
+        Ok(Probe::Scalar("null"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Probe, A::Error> {
+        let first = seq.next_element::<FieldProbe>()?.map(|f| f.0).unwrap_or_default();
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Probe::Array { first })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+        let mut probe = ObjectProbe::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "type" => probe.kind = map.next_value::<FieldProbe>()?.0,
+                "event_type" => probe.event_type = map.next_value::<FieldProbe>()?.0,
+                "channel" => probe.channel = map.next_value::<FieldProbe>()?.0,
+                "payload" => {
+                    let payload = map.next_value::<PayloadProbe>()?;
+                    probe.has_payload = true;
+                    probe.payload_type = payload.kind;
+                    probe.payload_has_action = payload.has_action;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if probe.keys.iter().any(|seen| *seen == key) {
+                probe.duplicate_key.get_or_insert_with(|| key.clone().into_owned());
+            }
+            probe.keys.push(key.into_owned());
+        }
+        Ok(Probe::Object(probe))
+    }
+}
+
+/// Reads a value, keeping it only when it is a string.
+struct FieldProbe(Field);
+
+impl<'de> Deserialize<'de> for FieldProbe {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor { payload: false }).map(|(field, _)| FieldProbe(field))
+    }
+}
+
+/// Reads the assistant `payload`: its `type`, and whether it has an `action` (which marks a
+/// subscription request).
+struct PayloadProbe {
+    kind: Field,
+    has_action: bool,
+}
+
+impl<'de> Deserialize<'de> for PayloadProbe {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (kind, has_action) = deserializer.deserialize_any(ShapeVisitor { payload: true })?;
+        Ok(PayloadProbe { kind, has_action })
+    }
+}
+
+/// Consumes any value. A string is kept; for a payload object, its `type` is kept and whether
+/// it has an `action` is noted.
+struct ShapeVisitor {
+    payload: bool,
+}
+
+impl ShapeVisitor {
+    /// A payload that is not an object has no `type` to route on.
+    fn scalar(&self, field: Field) -> (Field, bool) {
+        if self.payload { (Field::Absent, false) } else { (field, false) }
+    }
+}
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = (Field, bool);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Str(v.to_owned())))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Other("a boolean")))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Other("a number")))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Other("a number")))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Other("a number")))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(self.scalar(Field::Other("null")))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(self.scalar(Field::Other("an array")))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut kind, mut has_action) = (Field::Other("an object"), false);
+        if self.payload {
+            kind = Field::Absent;
+        }
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "type" if self.payload => kind = map.next_value::<FieldProbe>()?.0,
+                "action" if self.payload => {
+                    has_action = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((kind, has_action))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: protocol.md, "Telling the families apart".
+
+fn route(probe: &Probe) -> Result<&'static MessageKind, DecodeError> {
+    match probe {
+        Probe::Object(object @ ObjectProbe { duplicate_key: Some(key), .. }) => Err(duplicate_key_error(object, key)),
+        Probe::Array { first } => route_tagged(&[Family::Media], "/0", first),
+        Probe::Object(object) if object.channel != Field::Absent || object.has_payload => route_assistant(object),
+        Probe::Object(object) if object.event_type != Field::Absent => {
+            route_tagged(&[Family::Simulation], "/event_type", &object.event_type)
+        }
+        Probe::Object(object) if object.kind != Field::Absent => {
+            route_tagged(&[Family::Health, Family::Stream], "/type", &object.kind)
+        }
+        Probe::Object(object) => Err(no_family(&describe_keys(&object.keys))),
+        Probe::Scalar(found) => Err(no_family(found)),
+    }
+}
+
+/// A duplicated envelope key leaves the message's type in doubt; any other duplicated key is
+/// reported against the type the message claims.
+fn duplicate_key_error(object: &ObjectProbe, key: &str) -> DecodeError {
+    let message = format!("duplicate key `{key}` (parsers disagree on which value wins)");
+    let pointer = format!("/{}", key.replace('~', "~0").replace('/', "~1"));
+    let envelope_key = ["type", "event_type", "channel", "payload"].contains(&key);
+    let claimed = ObjectProbe { duplicate_key: None, ..object.clone() };
+    match route(&Probe::Object(claimed)) {
+        Ok(kind) if !envelope_key => DecodeError::Invalid { kind, pointer, message },
+        _ => DecodeError::Envelope { family: None, pointer, message },
+    }
+}
+
+fn no_family(found: &str) -> DecodeError {
+    DecodeError::Envelope {
+        family: None,
+        pointer: String::new(),
+        message: format!("matches no protocol family: found {found}; expected {EXPECTED_ENVELOPES}"),
+    }
+}
+
+fn describe_keys(keys: &[String]) -> String {
+    match keys {
+        [] => "an empty object".into(),
+        keys => format!(
+            "an object with keys {}",
+            keys.iter().take(8).map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// Routes on a string tag that several families may share (`type` is both health and stream).
+fn route_tagged(families: &[Family], pointer: &str, tag: &Field) -> Result<&'static MessageKind, DecodeError> {
+    let family = families[0];
+    let tag = match tag {
+        Field::Str(tag) => tag,
+        Field::Absent => {
+            return Err(DecodeError::Envelope {
+                family: Some(family),
+                pointer: pointer.into(),
+                message: format!("missing the message type; expected {}", family.envelope()),
+            });
+        }
+        Field::Other(found) => {
+            return Err(DecodeError::Envelope {
+                family: Some(family),
+                pointer: pointer.into(),
+                message: format!("the message type must be a string, found {found}"),
+            });
+        }
+    };
+    let candidates = || families.iter().flat_map(|f| f.kinds());
+    if let Some(kind) = candidates().find(|kind| kind.tag == tag) {
+        return Ok(kind);
+    }
+    let suggestion = closest(tag, candidates().map(|kind| kind.tag));
+    let family = suggestion
+        .and_then(|s| candidates().find(|kind| kind.tag == s))
+        .map_or(families[families.len() - 1], |kind| kind.family);
+    Err(DecodeError::UnknownTag { family, pointer: pointer.into(), tag: tag.clone(), suggestion })
+}
+
+fn route_assistant(object: &ObjectProbe) -> Result<&'static MessageKind, DecodeError> {
+    let subscription = || registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL).expect("registered");
+    if matches!(&object.channel, Field::Str(channel) if channel == SUBSCRIPTION_CHANNEL) {
+        if let (Field::Str(update), false) = (&object.payload_type, object.payload_has_action) {
+            return Err(DecodeError::Envelope {
+                family: Some(Family::Assistant),
+                pointer: "/channel".into(),
+                message: format!(
+                    "a `{update}` update cannot be sent on channel `subscription`, which carries only subscription requests; send it on its session channel"
+                ),
+            });
+        }
+        return Ok(subscription());
+    }
+    if object.payload_type == Field::Absent && object.payload_has_action {
+        // A subscription request on another channel: its type reports the channel as wrong.
+        return Ok(subscription());
+    }
+    let updates: Vec<&'static MessageKind> =
+        Family::Assistant.kinds().iter().filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL).collect();
+    match &object.payload_type {
+        Field::Str(tag) => {
+            updates.iter().copied().find(|kind| kind.tag == tag).ok_or_else(|| DecodeError::UnknownTag {
+                family: Family::Assistant,
+                pointer: "/payload/type".into(),
+                tag: tag.clone(),
+                suggestion: closest(tag, updates.iter().map(|kind| kind.tag)),
+            })
+        }
+        Field::Other(found) => Err(DecodeError::Envelope {
+            family: Some(Family::Assistant),
+            pointer: "/payload/type".into(),
+            message: format!("the update type must be a string, found {found}"),
+        }),
+        Field::Absent => Err(DecodeError::Envelope {
+            family: Some(Family::Assistant),
+            pointer: if object.has_payload { "/payload".into() } else { String::new() },
+            message: format!(
+                "expected {} with a payload `type` (status, tool, response, error), or channel `subscription`",
+                Family::Assistant.envelope()
+            ),
+        }),
+    }
+}
+
+/// The known tag closest to `tag`, when it is close enough to be a likely typo.
+fn closest(tag: &str, known: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+    let (distance, best) = known.map(|k| (strsim::levenshtein(&tag.to_lowercase(), k), k)).min()?;
+    let limit = (best.len() / 3).max(2);
+    (distance <= limit).then_some(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_suggests_typos_only() {
+        let tags = ["health_score", "alert", "status"];
+        assert_eq!(closest("helth_score", tags.into_iter()), Some("health_score"));
+        assert_eq!(closest("ALERT", tags.into_iter()), Some("alert"));
+        assert_eq!(closest("completely_else", tags.into_iter()), None);
+    }
+
+    #[test]
+    fn strip_position_keeps_the_message() {
+        assert_eq!(strip_position("missing field `x` at line 1 column 5"), "missing field `x`");
+        assert_eq!(strip_position("no position here"), "no position here");
+    }
+}

@@ -1,0 +1,257 @@
+//! The one registry of message types: family, tag, direction and Rust type of every message.
+//!
+//! Schema generation, family detection, decoding (and later the CLI and code generators) all read
+//! this table. A message type is added in one place: a line in the `family!` invocation of its
+//! module (which creates its registry entry and enum variant), plus its fixtures.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::Message;
+use crate::decode::{DecodeError, Input};
+
+/// The five protocol families, each with its own envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Health score events: `{"type": ..., "timestamp": <Unix seconds>, ...}`, client to server.
+    Health,
+    /// Audio/video as Socket.IO events: `["audio_data", payload]`, client to server.
+    Media,
+    /// Agent simulation events: `{"event_type": ..., "timestamp": <ISO 8601>, "data": {...}}`.
+    Simulation,
+    /// AI assistant live updates: `{"channel": ..., "payload": {"type": ..., ...}}`.
+    Assistant,
+    /// Session streaming API: `{"type": ..., "session_id": ..., "timestamp": ..., ...}`.
+    Stream,
+}
+
+impl Family {
+    /// Every family, in registry order.
+    pub const ALL: [Family; 5] = [Family::Health, Family::Media, Family::Simulation, Family::Assistant, Family::Stream];
+
+    /// The family's name as used in file names, schema ids and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Health => "health",
+            Family::Media => "media",
+            Family::Simulation => "simulation",
+            Family::Assistant => "assistant",
+            Family::Stream => "stream",
+        }
+    }
+
+    /// Looks a family up by [`Family::name`].
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|family| family.name() == name)
+    }
+
+    /// The message types of this family.
+    pub fn kinds(self) -> &'static [MessageKind] {
+        match self {
+            Family::Health => crate::health::HealthEvent::KINDS,
+            Family::Media => crate::media::MediaEvent::KINDS,
+            Family::Simulation => crate::simulation::SimulationEvent::KINDS,
+            Family::Assistant => crate::assistant::AssistantMessage::KINDS,
+            Family::Stream => crate::stream::StreamMessage::KINDS,
+        }
+    }
+
+    /// Where the tag that selects the message type sits, as a JSON Pointer.
+    pub fn tag_pointer(self) -> &'static str {
+        match self {
+            Family::Health | Family::Stream => "/type",
+            Family::Media => "/0",
+            Family::Simulation => "/event_type",
+            Family::Assistant => "/payload/type",
+        }
+    }
+
+    /// The envelope in one line, for error messages and documentation.
+    pub fn envelope(self) -> &'static str {
+        match self {
+            Family::Health => r#"{"type": "health_score"|"alert"|"status", "timestamp": ...}"#,
+            Family::Media => r#"["audio_data"|"video_data", payload]"#,
+            Family::Simulation => r#"{"event_type": ..., "timestamp": ..., "data": {...}}"#,
+            Family::Assistant => r#"{"channel": ..., "payload": {...}}"#,
+            Family::Stream => r#"{"type": ..., "session_id": ..., "timestamp": ...}"#,
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which way a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Direction {
+    /// Client to server (C→S).
+    ClientToServer,
+    /// Server to client (S→C).
+    ServerToClient,
+}
+
+impl Direction {
+    /// `C→S` or `S→C`.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "C→S",
+            Direction::ServerToClient => "S→C",
+        }
+    }
+}
+
+/// One message type: the registry's row.
+#[derive(Debug)]
+pub struct MessageKind {
+    /// The family it belongs to.
+    pub family: Family,
+    /// Its tag on the wire (the value at [`Family::tag_pointer`]).
+    pub tag: &'static str,
+    /// Which way it travels.
+    pub direction: Direction,
+    /// The name of its Rust type, also its schema definition name.
+    pub type_name: &'static str,
+    pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
+    #[cfg(feature = "schema")]
+    pub(crate) schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+/// Two rows are the same message type when family and tag agree.
+impl PartialEq for MessageKind {
+    fn eq(&self, other: &Self) -> bool {
+        (self.family, self.tag) == (other.family, other.tag)
+    }
+}
+
+impl Eq for MessageKind {}
+
+impl MessageKind {
+    /// The schema of this message type (a `$ref` into the generator's definitions).
+    #[cfg(feature = "schema")]
+    pub fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        (self.schema)(generator)
+    }
+}
+
+/// Every message type of every family.
+pub fn kinds() -> impl Iterator<Item = &'static MessageKind> {
+    Family::ALL.into_iter().flat_map(Family::kinds)
+}
+
+/// The message type with this tag in this family.
+pub fn find(family: Family, tag: &str) -> Option<&'static MessageKind> {
+    family.kinds().iter().find(|kind| kind.tag == tag)
+}
+
+/// Declares a family: its enum of message types and their registry rows.
+macro_rules! family {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident for $family:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $tag:literal, $direction:ident; )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+        pub enum $enum {
+            $( $(#[$vmeta])* $variant($variant), )+
+        }
+
+        impl $enum {
+            /// The registry rows of this family.
+            pub const KINDS: &'static [$crate::registry::MessageKind] = &[
+                $( $crate::registry::MessageKind {
+                    family: $crate::registry::Family::$family,
+                    tag: $tag,
+                    direction: $crate::registry::Direction::$direction,
+                    type_name: stringify!($variant),
+                    decode: |input, kind| {
+                        input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
+                    },
+                    #[cfg(feature = "schema")]
+                    schema: |generator| generator.subschema_for::<$variant>(),
+                }, )+
+            ];
+
+            /// The tag of this message on the wire.
+            pub fn tag(&self) -> &'static str {
+                match self { $( Self::$variant(_) => $tag, )+ }
+            }
+
+            /// The registry row of this message's type.
+            pub fn kind(&self) -> &'static $crate::registry::MessageKind {
+                let tag = self.tag();
+                Self::KINDS.iter().find(|kind| kind.tag == tag).expect("every variant has a registry row")
+            }
+        }
+
+        $(
+            impl From<$variant> for $enum {
+                fn from(message: $variant) -> Self {
+                    Self::$variant(message)
+                }
+            }
+
+            impl From<$variant> for $crate::Message {
+                fn from(message: $variant) -> Self {
+                    $crate::Message::$family($enum::$variant(message))
+                }
+            }
+        )+
+
+        impl From<$enum> for $crate::Message {
+            fn from(message: $enum) -> Self {
+                $crate::Message::$family(message)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $enum {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                match $crate::decode::deserialize_message(deserializer, Some($crate::registry::Family::$family))? {
+                    $crate::Message::$family(message) => Ok(message),
+                    other => Err(::serde::de::Error::custom(format_args!(
+                        "expected a {} message, found a {} message", $crate::registry::Family::$family, other.family()
+                    ))),
+                }
+            }
+        }
+
+        #[cfg(feature = "schema")]
+        impl ::schemars::JsonSchema for $enum {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($enum).into()
+            }
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                $crate::schema::family_union($crate::registry::Family::$family, generator)
+            }
+        }
+    };
+}
+
+/// The registry as a Markdown table (written to `generated/registry.md`).
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "<!-- Generated by `cargo xtask codegen` from the eventwire registry; do not edit. -->\n\
+         # Message types\n\n\
+         | family | tag | direction | Rust type | tag at |\n|---|---|---|---|---|\n",
+    );
+    for kind in kinds() {
+        table.push_str(&format!(
+            "| {} | `{}` | {} | `eventwire::{}::{}` | `{}` |\n",
+            kind.family,
+            kind.tag,
+            kind.direction.arrow(),
+            kind.family,
+            kind.type_name,
+            kind.family.tag_pointer()
+        ));
+    }
+    table
+}

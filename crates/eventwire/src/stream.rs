@@ -1,0 +1,176 @@
+//! `stream`: the session streaming API at `/api/stream/ws/{session_id}`, internally tagged on
+//! `type`; every message carries `session_id` and `timestamp`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::primitives::{Base64, Id, NonNullJson, StreamTimestamp};
+
+#[cfg(feature = "schema")]
+use schemars::JsonSchema;
+
+family! {
+    /// Any message of the `stream` family.
+    pub enum StreamMessage for Stream {
+        /// Health-check ping.
+        Ping => "ping", ClientToServer;
+        /// A chat message from the client.
+        Chat => "chat", ClientToServer;
+        /// Audio data.
+        Audio => "audio", ClientToServer;
+        /// Video data.
+        Video => "video", ClientToServer;
+        /// A request to transcribe audio.
+        TranscriptionRequest => "transcription_request", ClientToServer;
+        /// A test message.
+        Test => "test", ClientToServer;
+        /// The connection is confirmed.
+        ConnectionEstablished => "connection_established", ServerToClient;
+        /// Reply to a ping.
+        Pong => "pong", ServerToClient;
+        /// Audio data acknowledged.
+        AudioReceived => "audio_received", ServerToClient;
+        /// Video data acknowledged.
+        VideoReceived => "video_received", ServerToClient;
+        /// A WebRTC connection was established.
+        WebrtcConnected => "webrtc_connected", ServerToClient;
+        /// A WebRTC connection was closed.
+        WebrtcDisconnected => "webrtc_disconnected", ServerToClient;
+        /// A chat message broadcast to the session.
+        ChatMessage => "chat_message", ServerToClient;
+        /// A transcription.
+        TranscriptionResult => "transcription_result", ServerToClient;
+        /// Transcription failed.
+        TranscriptionError => "transcription_error", ServerToClient;
+        /// A server error.
+        ServerError => "error", ServerToClient;
+    }
+}
+
+/// Defines one stream message: its tag type and a struct with `type`, `session_id`,
+/// `timestamp` and the message's own fields.
+macro_rules! stream_message {
+    ($(#[$meta:meta])* $name:ident, $tag_type:ident = $tag:literal { $( $(#[$field_meta:meta])* $field:ident : $field_type:ty ),* $(,)? }) => {
+        tag_type!(
+            #[doc = concat!("The type `", $tag, "`.")]
+            $tag_type = $tag
+        );
+
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(JsonSchema))]
+        #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            #[doc = concat!("Always `", $tag, "`.")]
+            #[serde(rename = "type")]
+            pub kind: $tag_type,
+            /// The session, as in the endpoint path `/api/stream/ws/{session_id}`.
+            pub session_id: Id,
+            /// When the message was sent: Unix time (seconds or milliseconds) or ISO 8601.
+            pub timestamp: StreamTimestamp,
+            $( $(#[$field_meta])* pub $field: $field_type, )*
+        }
+
+        impl $name {
+            /// A message for `session_id` at `timestamp`.
+            pub fn new(session_id: Id, timestamp: StreamTimestamp $(, $field: $field_type)*) -> Self {
+                Self { kind: $tag_type, session_id, timestamp $(, $field)* }
+            }
+        }
+    };
+}
+
+stream_message!(
+    /// `ping` (C→S): a health check; the server answers `pong`.
+    Ping, PingTag = "ping" {}
+);
+stream_message!(
+    /// `chat` (C→S): a chat message, broadcast to the session as `chat_message`.
+    Chat, ChatTag = "chat" {
+        /// The chat text.
+        message: String,
+    }
+);
+stream_message!(
+    /// `audio` (C→S): audio data for processing.
+    Audio, AudioTag = "audio" {
+        /// The audio bytes as base64.
+        data: Base64,
+    }
+);
+stream_message!(
+    /// `video` (C→S): video data for analysis.
+    Video, VideoTag = "video" {
+        /// The video bytes as base64.
+        data: Base64,
+    }
+);
+stream_message!(
+    /// `transcription_request` (C→S): audio to transcribe with Whisper.
+    TranscriptionRequest, TranscriptionRequestTag = "transcription_request" {
+        /// The audio bytes as base64.
+        data: Base64,
+    }
+);
+stream_message!(
+    /// `test` (C→S): a test message with any payload.
+    Test, TestTag = "test" {
+        /// Any JSON value except `null`.
+        data: NonNullJson,
+    }
+);
+stream_message!(
+    /// `connection_established` (S→C): the server accepted the connection.
+    ConnectionEstablished, ConnectionEstablishedTag = "connection_established" {
+        /// A greeting.
+        message: String,
+    }
+);
+stream_message!(
+    /// `pong` (S→C): the reply to `ping`.
+    Pong, PongTag = "pong" {}
+);
+stream_message!(
+    /// `audio_received` (S→C): audio data acknowledged.
+    AudioReceived, AudioReceivedTag = "audio_received" {}
+);
+stream_message!(
+    /// `video_received` (S→C): video data acknowledged.
+    VideoReceived, VideoReceivedTag = "video_received" {}
+);
+stream_message!(
+    /// `webrtc_connected` (S→C): a WebRTC connection was established.
+    WebrtcConnected, WebrtcConnectedTag = "webrtc_connected" {}
+);
+stream_message!(
+    /// `webrtc_disconnected` (S→C): a WebRTC connection was closed.
+    WebrtcDisconnected, WebrtcDisconnectedTag = "webrtc_disconnected" {}
+);
+stream_message!(
+    /// `chat_message` (S→C): a chat message broadcast to every client of the session.
+    ChatMessage, ChatMessageTag = "chat_message" {
+        /// The chat text.
+        message: String,
+    }
+);
+stream_message!(
+    /// `transcription_result` (S→C): the transcript of requested audio.
+    TranscriptionResult, TranscriptionResultTag = "transcription_result" {
+        /// The transcribed text.
+        transcript: String,
+    }
+);
+stream_message!(
+    /// `transcription_error` (S→C): transcription failed.
+    TranscriptionError, TranscriptionErrorTag = "transcription_error" {
+        /// What went wrong.
+        error: String,
+    }
+);
+stream_message!(
+    /// `error` (S→C): a server error, for example an invalid message type.
+    ServerError, ServerErrorTag = "error" {
+        /// What went wrong.
+        message: String,
+    }
+);

@@ -1,0 +1,222 @@
+//! serde and the emitted schema agree on every value: arbitrary valid messages round-trip and
+//! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
+//! type swapped, tag misspelled) get the same verdict from both, and most are rejected.
+//!
+//! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set.
+
+use std::collections::BTreeMap;
+
+use eventwire::{Family, Message};
+use eventwire_tests::{Mutation, UNKNOWN_FIELD, mutate, schemas};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::Value;
+
+fn cases() -> u32 {
+    std::env::var("EVENTWIRE_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000)
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() })
+}
+
+fn schema_errors(value: &Value) -> Vec<String> {
+    schemas().bundle.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
+fn check_round_trip(message: &Message) -> Result<(), TestCaseError> {
+    let text = message.to_json();
+    let value: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(schemas().bundle.is_valid(&value), "schema rejects {text}: {:?}", schema_errors(&value));
+    prop_assert!(schemas().family(message.family()).is_valid(&value), "family schema rejects {text}");
+    let decoded = eventwire::decode(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    prop_assert_eq!(&decoded, message);
+    prop_assert_eq!(serde_json::to_value(&decoded).unwrap(), value);
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    applied: BTreeMap<String, u32>,
+    rejected: BTreeMap<String, u32>,
+}
+
+fn check_mutation(message: &Message, mutation: Mutation, pick: usize, tally: &mut Tally) -> Result<(), TestCaseError> {
+    let value = serde_json::to_value(message).unwrap();
+    let Some((site, mutated)) = mutate(&value, message.family(), mutation, pick) else {
+        return Ok(());
+    };
+    let text = mutated.to_string();
+    let by_text = eventwire::decode(&text);
+    let by_value = eventwire::decode_value(&mutated);
+    let schema_accepts = schemas().bundle.is_valid(&mutated);
+    prop_assert_eq!(by_text.is_ok(), by_value.is_ok(), "text and value decoding disagree on {}", text);
+    prop_assert_eq!(
+        by_text.is_ok(),
+        schema_accepts,
+        "{:?} at {:?}: serde says {:?}, schema says {:?}\n{}",
+        mutation,
+        site,
+        by_text.as_ref().err().map(ToString::to_string),
+        schema_errors(&mutated),
+        text
+    );
+    let certainly_invalid =
+        mutation == Mutation::MisspellTag || (mutation == Mutation::AddUnknownField && site.is_empty());
+    prop_assert!(!(certainly_invalid && schema_accepts), "{mutation:?} at the root must be invalid: {text}");
+    *tally.applied.entry(format!("{mutation:?}")).or_default() += 1;
+    if !schema_accepts {
+        *tally.rejected.entry(format!("{mutation:?}")).or_default() += 1;
+    }
+    Ok(())
+}
+
+fn family_properties<S: Strategy>(family: Family, messages: S)
+where
+    S::Value: Into<Message> + Clone + std::fmt::Debug,
+{
+    runner()
+        .run(&messages, |message| check_round_trip(&message.into()))
+        .unwrap_or_else(|e| panic!("{family}: valid values: {e}"));
+
+    let tally = std::cell::RefCell::new(Tally::default());
+    runner()
+        .run(
+            &(messages, proptest::sample::select(Mutation::ALL.to_vec()), any::<usize>()),
+            |(message, mutation, pick)| check_mutation(&message.into(), mutation, pick, &mut tally.borrow_mut()),
+        )
+        .unwrap_or_else(|e| panic!("{family}: mutated values: {e}"));
+
+    let tally = tally.into_inner();
+    if std::env::var_os("EVENTWIRE_PRINT_TALLY").is_some() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{family}: applied {:?} rejected {:?}", tally.applied, tally.rejected);
+        }
+    }
+    let applied: u32 = tally.applied.values().sum();
+    let rejected: u32 = tally.rejected.values().sum();
+    // Some shapes offer a mutation no place (a bare video string has no number to push).
+    assert!(applied >= cases() * 3 / 4, "{family}: only {applied} of {} mutations applied", cases());
+    // The properties above hold for accepted and rejected values alike; this makes sure the
+    // rejected side is well exercised for every kind of mutation.
+    for mutation in Mutation::ALL {
+        let name = format!("{mutation:?}");
+        let (a, r) = (tally.applied.get(&name).copied().unwrap_or(0), tally.rejected.get(&name).copied().unwrap_or(0));
+        assert!(r > 0, "{family}: {name} applied {a} times but never rejected");
+    }
+    assert!(rejected * 2 > applied, "{family}: only {rejected} of {applied} mutated values were invalid");
+}
+
+#[test]
+fn health_serde_and_schema_agree() {
+    family_properties(Family::Health, any::<eventwire::health::HealthEvent>());
+}
+
+#[test]
+fn media_serde_and_schema_agree() {
+    family_properties(Family::Media, any::<eventwire::media::MediaEvent>());
+}
+
+#[test]
+fn simulation_serde_and_schema_agree() {
+    family_properties(Family::Simulation, any::<eventwire::simulation::SimulationEvent>());
+}
+
+#[test]
+fn assistant_serde_and_schema_agree() {
+    family_properties(Family::Assistant, any::<eventwire::assistant::AssistantMessage>());
+}
+
+#[test]
+fn stream_serde_and_schema_agree() {
+    family_properties(Family::Stream, any::<eventwire::stream::StreamMessage>());
+}
+
+#[test]
+fn unknown_field_name_is_in_no_protocol() {
+    assert!(!eventwire::registry::kinds().any(|k| k.tag == UNKNOWN_FIELD));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The string rules: each hand-written check against its schema pattern, on near-miss strings.
+
+fn primitive_validator<T: schemars::JsonSchema>() -> jsonschema::Validator {
+    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>();
+    jsonschema::draft202012::new(&schema.to_value()).expect("primitive schemas compile")
+}
+
+fn agree_on_strings<T: schemars::JsonSchema>(accepts: fn(&str) -> bool, strings: impl Strategy<Value = String>) {
+    let validator = primitive_validator::<T>();
+    runner()
+        .run(&strings, |s| {
+            prop_assert_eq!(accepts(&s), validator.is_valid(&Value::String(s.clone())), "{:?}", s);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Valid strings with one character replaced, removed or added (drawn from `alphabet`, a regex
+/// character class), plus raw noise from the same alphabet.
+fn near_miss(valid: impl Strategy<Value = String>, alphabet: &'static str) -> impl Strategy<Value = String> {
+    let one = proptest::string::string_regex(alphabet).expect("a character class");
+    let noise = proptest::string::string_regex(&format!("{alphabet}{{0,14}}")).expect("a character class");
+    (valid, any::<usize>(), one, 0u8..4, noise).prop_map(|(s, at, c, how, noise)| {
+        let mut chars: Vec<char> = s.chars().collect();
+        let at = if chars.is_empty() { 0 } else { at % chars.len() };
+        let c = c.chars().next().expect("one character");
+        match how {
+            0 if !chars.is_empty() => chars[at] = c,
+            1 if !chars.is_empty() => {
+                chars.remove(at);
+            }
+            2 => chars.insert(at, c),
+            _ => return noise,
+        }
+        chars.into_iter().collect()
+    })
+}
+
+const BASE64_NEAR: &str = "[A-Za-z0-9+/=_ :;,-]";
+
+fn valid_string<T: Arbitrary + AsRef<str>>() -> impl Strategy<Value = String> {
+    any::<T>().prop_map(|v| v.as_ref().to_owned())
+}
+
+#[test]
+fn base64_check_agrees_with_its_pattern() {
+    use eventwire::primitives::Base64;
+    agree_on_strings::<Base64>(|s| Base64::new(s).is_ok(), near_miss(valid_string::<Base64>(), BASE64_NEAR));
+}
+
+#[test]
+fn audio_check_agrees_with_its_pattern() {
+    use eventwire::primitives::AudioBase64;
+    agree_on_strings::<AudioBase64>(|s| AudioBase64::new(s).is_ok(), near_miss(valid_string::<AudioBase64>(), BASE64_NEAR));
+}
+
+#[test]
+fn jpeg_check_agrees_with_its_pattern() {
+    use eventwire::primitives::JpegBase64;
+    agree_on_strings::<JpegBase64>(|s| JpegBase64::new(s).is_ok(), near_miss(valid_string::<JpegBase64>(), BASE64_NEAR));
+}
+
+#[test]
+fn iso_date_time_check_agrees_with_its_pattern() {
+    use eventwire::primitives::IsoDateTime;
+    let near =
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,3})?(Z|z|[+-][0-9]{2}:?[0-9]{2})?\n?";
+    agree_on_strings::<IsoDateTime>(
+        |s| IsoDateTime::new(s).is_ok(),
+        prop_oneof![near, valid_string::<IsoDateTime>(), near_miss(valid_string::<IsoDateTime>(), "[0-9Tt:Zz+. \\n-]")],
+    );
+}
+
+#[test]
+fn session_channel_check_agrees_with_its_schema() {
+    use eventwire::primitives::SessionChannel;
+    agree_on_strings::<SessionChannel>(
+        |s| SessionChannel::new(s).is_ok(),
+        prop_oneof!["(subscription|user_session_[a-z]{0,3})?", ".{0,3}"],
+    );
+}

@@ -1,0 +1,204 @@
+//! The crate as a server uses it: constructors, `Deserialize` impls, decode-on-demand payloads,
+//! the registry's directions; plus the seed documents' examples and the two places where serde
+//! and JSON Schema cannot agree by construction.
+
+use eventwire::assistant::{AssistantMessage, SubscriptionAction, SubscriptionRequest};
+use eventwire::health::{HealthEvent, HealthScore, RiskLevel, ScoreMode};
+use eventwire::media::{AudioData, AudioPayload, InlineAudio, MediaEvent, VideoPayload};
+use eventwire::primitives::{AudioBase64, Id, JpegBase64, NonEmptyText, StreamTimestamp, UnitInterval, UnixTime};
+use eventwire::stream::{Ping, StreamMessage};
+use eventwire::{DecodeError, Direction, Family, Message};
+use eventwire_tests::{schemas, workspace_root};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(workspace_root().join("tests/fixtures").join(name)).unwrap()
+}
+
+#[test]
+fn constructors_build_valid_wire_messages() {
+    let mut score = HealthScore::new(
+        UnixTime::new(1758855248.477).unwrap(),
+        UnitInterval::new(0.56).unwrap(),
+        NonEmptyText::new("Fair Health").unwrap(),
+        RiskLevel::Moderate,
+        ScoreMode::Synchronized,
+        NonEmptyText::new("synchronized_inference_engine").unwrap(),
+    );
+    score.dv_score = UnitInterval::new(0.4);
+    let message = Message::from(score);
+    let value: Value = serde_json::from_str(&message.to_json()).unwrap();
+    assert_eq!(value["type"], "health_score");
+    assert_eq!(value["dv_score"], 0.4);
+    assert!(value.get("hv_score").is_none(), "absent optional fields are not written as null");
+    assert!(schemas().bundle.is_valid(&value));
+    assert_eq!(eventwire::decode(&message.to_json()), Ok(message));
+
+    let subscribe =
+        Message::from(SubscriptionRequest::new(SubscriptionAction::Subscribe, Id::new("user_session_abc123").unwrap()));
+    assert_eq!(
+        serde_json::to_value(&subscribe).unwrap(),
+        json!({"channel": "subscription", "payload": {"action": "subscribe", "channel": "user_session_abc123"}})
+    );
+    let ping =
+        Message::from(Ping::new(Id::new("s1").unwrap(), StreamTimestamp::Iso("2025-09-26T10:00:00Z".parse().unwrap())));
+    assert_eq!(
+        serde_json::to_value(&ping).unwrap(),
+        json!({"type": "ping", "session_id": "s1", "timestamp": "2025-09-26T10:00:00Z"})
+    );
+}
+
+#[test]
+fn newtypes_refuse_invalid_values() {
+    assert!(UnitInterval::new(1.5).is_none());
+    assert!(UnitInterval::new(f64::NAN).is_none());
+    assert!(UnixTime::new(-1.0).is_none());
+    assert!(Id::new("").is_err());
+    assert!(eventwire::primitives::SessionChannel::new("subscription").is_err());
+    assert!(AudioBase64::new("AAAA").is_err(), "3 bytes are not whole samples");
+    assert!(JpegBase64::new("iVBORw0KGgo=").is_err(), "a PNG is not a JPEG");
+    assert!(eventwire::primitives::IsoDateTime::new("2025-09-26").is_err());
+}
+
+#[test]
+fn payloads_decode_on_demand() {
+    // Four little-endian Float32 samples: 0.0, 0.5, -0.25, 1.0 (00000000 0000003f 000080be 0000803f).
+    let audio = AudioBase64::new("AAAAAAAAAD8AAIC+AACAPw==").unwrap();
+    assert_eq!(audio.samples(), [0.0f32, 0.5, -0.25, 1.0]);
+
+    let Ok(Message::Media(MediaEvent::VideoData(video))) =
+        eventwire::decode(&fixture("media/valid_video_data_url.json"))
+    else {
+        panic!("the data-URL fixture is a video frame")
+    };
+    let VideoPayload::Bare(jpeg) = &video.1 else { panic!("a bare string payload") };
+    assert!(jpeg.as_str().starts_with("data:image/jpeg;base64,"));
+    assert_eq!(&jpeg.decode()[..3], &[0xFF, 0xD8, 0xFF]);
+
+    let built = Message::from(AudioData::new(AudioPayload::Inline(InlineAudio { audio })));
+    assert_eq!(built.to_json(), r#"["audio_data",{"audio":"AAAAAAAAAD8AAIC+AACAPw=="}]"#);
+}
+
+#[test]
+fn deserialize_impls_route_like_decode() {
+    let text = fixture("assistant/seed_status_started.json");
+    let via_serde: Message = serde_json::from_str(&text).unwrap();
+    assert_eq!(Ok(via_serde.clone()), eventwire::decode(&text));
+    let family: AssistantMessage = serde_json::from_str(&text).unwrap();
+    assert_eq!(Message::from(family), via_serde);
+
+    let capture = format!("[{}, {}]", fixture("health/seed_health_score.json"), fixture("stream/valid_ping.json"));
+    let messages: Vec<Message> = serde_json::from_str(&capture).unwrap();
+    assert_eq!(messages.iter().map(Message::family).collect::<Vec<_>>(), [Family::Health, Family::Stream]);
+
+    let wrong_family = serde_json::from_str::<HealthEvent>(&fixture("stream/valid_ping.json")).unwrap_err();
+    assert!(
+        wrong_family.to_string().contains("expected a health message, found a stream `ping` message"),
+        "{wrong_family}"
+    );
+    let nested_duplicate =
+        serde_json::from_str::<Message>(&fixture("stream/invalid_test_data_duplicate_key.json")).unwrap_err();
+    assert!(nested_duplicate.to_string().contains("duplicate key `c`"), "{nested_duplicate}");
+    let bad_field =
+        serde_json::from_str::<StreamMessage>(&fixture("stream/invalid_empty_session_id.json")).unwrap_err();
+    assert!(bad_field.to_string().contains("at /session_id"), "errors name the field: {bad_field}");
+}
+
+#[test]
+fn decode_family_rejects_other_families() {
+    let error = eventwire::decode_family(&fixture("stream/valid_ping.json"), Family::Health).unwrap_err();
+    assert!(matches!(error, DecodeError::Envelope { family: Some(Family::Stream), .. }), "{error}");
+    assert!(eventwire::decode_family(&fixture("stream/valid_ping.json"), Family::Stream).is_ok());
+}
+
+#[test]
+fn registry_directions_follow_protocol_md() {
+    use Direction::{ClientToServer as C2S, ServerToClient as S2C};
+    let direction =
+        |family, tag| eventwire::registry::find(family, tag).unwrap_or_else(|| panic!("{family} {tag}")).direction;
+    for tag in ["health_score", "alert", "status"] {
+        assert_eq!(direction(Family::Health, tag), C2S);
+    }
+    for tag in ["audio_data", "video_data"] {
+        assert_eq!(direction(Family::Media, tag), C2S);
+    }
+    for tag in ["agent_message", "network_update", "system_status"] {
+        assert_eq!(direction(Family::Simulation, tag), S2C);
+    }
+    assert_eq!(direction(Family::Assistant, "subscription"), C2S);
+    for tag in ["status", "tool", "response", "error"] {
+        assert_eq!(direction(Family::Assistant, tag), S2C);
+    }
+    for tag in ["ping", "chat", "audio", "video", "transcription_request", "test"] {
+        assert_eq!(direction(Family::Stream, tag), C2S);
+    }
+    for tag in [
+        "connection_established",
+        "pong",
+        "audio_received",
+        "video_received",
+        "webrtc_connected",
+        "webrtc_disconnected",
+        "chat_message",
+        "transcription_result",
+        "transcription_error",
+        "error",
+    ] {
+        assert_eq!(direction(Family::Stream, tag), S2C);
+    }
+    assert_eq!(eventwire::registry::kinds().count(), 3 + 2 + 3 + 5 + 16);
+}
+
+/// Named disagreement 1: a parsed JSON value keeps only one of two duplicate keys, so no JSON
+/// Schema validator can see them. The types reject them when decoding text.
+#[test]
+fn duplicate_keys_are_invisible_to_the_schema() {
+    let text = fixture("health/invalid_duplicate_key.json");
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    assert!(schemas().bundle.is_valid(&parsed), "the schema sees only the last value");
+    assert!(eventwire::decode(&text).is_err());
+}
+
+/// Named disagreement 2: JSON Schema's `"type": "integer"` accepts `10.0`; a count does not.
+#[test]
+fn integral_floats_pass_the_schema_but_not_the_types() {
+    let text = fixture("simulation/invalid_stats_integral_float_count.json");
+    assert!(text.contains("\"sent\": 10.0"));
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    assert!(schemas().bundle.is_valid(&parsed));
+    let error = eventwire::decode(&text).unwrap_err();
+    assert_eq!(error.pointer(), "/data/communication_stats/agent_1/sent");
+}
+
+/// Every JSON example of the seed documents is a fixture, verbatim (compared as JSON values).
+#[test]
+fn every_seed_example_is_a_fixture() {
+    let seeds = workspace_root().join("../shared/seeds");
+    let Ok(entries) = std::fs::read_dir(&seeds) else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have shared/ beside the clone: {}", seeds.display());
+        return;
+    };
+    let fixtures: Vec<Value> = std::fs::read_dir(workspace_root().join("tests/fixtures"))
+        .unwrap()
+        .flatten()
+        .flat_map(|family| std::fs::read_dir(family.path()).unwrap().flatten())
+        .filter(|f| f.file_name().to_string_lossy().starts_with("seed_"))
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f.path()).unwrap()).unwrap())
+        .collect();
+    let mut examples = 0;
+    for entry in entries.flatten() {
+        let document = std::fs::read_to_string(entry.path()).unwrap();
+        for block in document.split("```json\n").skip(1).filter_map(|rest| rest.split("```").next()) {
+            // Blocks may hold several objects, each after a `// Title` line.
+            let without_comments: String =
+                block.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+            for value in serde_json::Deserializer::from_str(&without_comments).into_iter::<Value>() {
+                let value =
+                    value.unwrap_or_else(|e| panic!("{}: a seed example is not JSON: {e}", entry.path().display()));
+                assert!(fixtures.contains(&value), "seed example missing from the fixtures: {value}");
+                examples += 1;
+            }
+        }
+    }
+    assert_eq!(examples, fixtures.len(), "every seed_ fixture comes from a seed document");
+}

@@ -1,0 +1,98 @@
+//! The emitted schema files: up to date, valid 2020-12 schemas, documented, snapshotted, and
+//! covering every message type of the registry.
+
+use eventwire::Family;
+use eventwire_tests::{checked_in_schema, workspace_root};
+use serde_json::Value;
+
+#[test]
+fn checked_in_generated_files_are_up_to_date() {
+    if let Err(error) = xtask::codegen::check() {
+        panic!("{error:#}");
+    }
+}
+
+#[test]
+fn schemas_are_valid_against_the_2020_12_meta_schema() {
+    for (name, _) in eventwire::schema::schema_files() {
+        let schema = checked_in_schema(&name);
+        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{name}");
+        if let Err(error) = jsonschema::meta::validate(&schema) {
+            panic!("{name} is not a valid schema: {error}");
+        }
+    }
+}
+
+#[test]
+fn schema_files_snapshot() {
+    for (name, document) in eventwire::schema::schema_files() {
+        insta::assert_json_snapshot!(name, document);
+    }
+}
+
+#[test]
+fn every_message_type_is_in_the_bundle_and_its_family_schema() {
+    let bundle = checked_in_schema(eventwire::schema::BUNDLE_FILE);
+    for kind in eventwire::registry::kinds() {
+        let family = checked_in_schema(&eventwire::schema::family_file(kind.family));
+        for (file, schema) in [("bundle", &bundle), ("family", &family)] {
+            let definition = &schema["$defs"][kind.type_name];
+            assert!(definition.is_object(), "{file} schema has no definition {}", kind.type_name);
+        }
+        let dispatch = family["allOf"].as_array().expect("family unions dispatch with allOf");
+        let target = format!("#/$defs/{}", kind.type_name);
+        assert!(
+            dispatch.iter().any(|branch| branch["then"]["$ref"] == target.as_str()),
+            "no dispatch branch for {}",
+            kind.tag
+        );
+    }
+}
+
+/// Doc comments become descriptions: every definition and every property of every closed
+/// object carries one.
+#[test]
+fn every_definition_and_property_is_described() {
+    let bundle = checked_in_schema(eventwire::schema::BUNDLE_FILE);
+    let mut missing = Vec::new();
+    for (name, definition) in bundle["$defs"].as_object().expect("$defs") {
+        if definition.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+            missing.push(name.clone());
+        }
+        for (property, schema) in definition.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            if schema.get("description").is_none() {
+                missing.push(format!("{name}.{property}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+}
+
+#[test]
+fn every_message_type_has_valid_and_invalid_fixtures() {
+    let fixtures = workspace_root().join("tests/fixtures");
+    let mut uncovered = Vec::new();
+    for kind in eventwire::registry::kinds() {
+        let folder = fixtures.join(kind.family.name());
+        let files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .collect();
+        let decodes_as_kind = files.iter().any(|text| eventwire::decode(text).is_ok_and(|m| m.kind() == kind));
+        if !decodes_as_kind {
+            uncovered.push(format!("{} {}", kind.family, kind.tag));
+        }
+    }
+    assert!(uncovered.is_empty(), "message types without a valid fixture: {uncovered:?}");
+    for family in Family::ALL {
+        let invalid = std::fs::read_dir(fixtures.join(family.name()))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("invalid_"))
+            .count();
+        assert!(invalid >= 10, "{family}: only {invalid} invalid fixtures");
+    }
+}

@@ -1,0 +1,211 @@
+//! Shared helpers of the conformance tests: fixture discovery, the emitted schemas compiled once,
+//! and the JSON mutations used by the serde-vs-schema agreement properties.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use eventwire::{DecodeError, Family, Message};
+use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+}
+
+/// The checked-in schema file `name` (for example `health.json`), parsed.
+pub fn checked_in_schema(name: &str) -> Value {
+    let path = workspace_root().join("schema").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The emitted schemas, compiled with the `jsonschema` crate (draft 2020-12).
+pub struct Schemas {
+    /// Accepts a message of any family.
+    pub bundle: jsonschema::Validator,
+    families: Vec<(Family, jsonschema::Validator)>,
+}
+
+impl Schemas {
+    /// The validator of one family's schema file.
+    pub fn family(&self, family: Family) -> &jsonschema::Validator {
+        &self.families.iter().find(|(f, _)| *f == family).expect("every family has a schema").1
+    }
+}
+
+fn compile(document: &Value) -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(document)
+        .unwrap_or_else(|e| panic!("the emitted schema does not compile: {e}"))
+}
+
+/// The checked-in schemas, compiled once per test binary.
+pub fn schemas() -> &'static Schemas {
+    static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas {
+        bundle: compile(&checked_in_schema(eventwire::schema::BUNDLE_FILE)),
+        families: Family::ALL
+            .into_iter()
+            .map(|family| (family, compile(&checked_in_schema(&eventwire::schema::family_file(family)))))
+            .collect(),
+    })
+}
+
+/// What the schema says of a text: `None` when it is not JSON at all.
+pub fn schema_verdict(text: &str) -> Option<bool> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    Some(schemas().bundle.is_valid(&value))
+}
+
+/// The family a fixture file belongs to, from its folder name.
+pub fn fixture_family(path: &Path) -> Option<Family> {
+    Family::from_name(path.parent()?.file_name()?.to_str()?)
+}
+
+/// A JSON value without the `null` members of objects, for comparing a message with its
+/// re-serialization (an optional field given as `null` is written back absent).
+pub fn without_null_members(value: &Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_null_members(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_null_members).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Decodes with the types (serde).
+pub fn serde_verdict(text: &str) -> Result<Message, DecodeError> {
+    eventwire::decode(text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+
+/// A way to break (or try to break) a valid message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutation {
+    /// Remove one member of one object.
+    DropField,
+    /// Add a member no type declares, to one object.
+    AddUnknownField,
+    /// Replace one string with a value no enum, pattern or tag has.
+    ChangeString,
+    /// Move one number far out of any documented range.
+    PushNumber,
+    /// Replace one value with a value of another JSON type.
+    SwapType,
+    /// Misspell the message's tag.
+    MisspellTag,
+}
+
+impl Mutation {
+    /// Every mutation.
+    pub const ALL: [Mutation; 6] = [
+        Mutation::DropField,
+        Mutation::AddUnknownField,
+        Mutation::ChangeString,
+        Mutation::PushNumber,
+        Mutation::SwapType,
+        Mutation::MisspellTag,
+    ];
+}
+
+/// The member name [`Mutation::AddUnknownField`] adds.
+pub const UNKNOWN_FIELD: &str = "zz_not_in_any_protocol";
+
+/// JSON Pointers of every value in `value`, the root included.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                pointers(child, format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                pointers(child, format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+fn parent_and_key(pointer: &str) -> Option<(&str, String)> {
+    let (parent, key) = pointer.rsplit_once('/')?;
+    Some((parent, key.replace("~1", "/").replace("~0", "~")))
+}
+
+/// Applies `mutation` at the `pick`-th place it applies to (modulo their number). Returns the
+/// pointer it changed and the mutated message, or `None` when it applies nowhere.
+pub fn mutate(message: &Value, family: Family, mutation: Mutation, pick: usize) -> Option<(String, Value)> {
+    let mut all = Vec::new();
+    pointers(message, String::new(), &mut all);
+    let is = |pointer: &String, test: fn(&Value) -> bool| message.pointer(pointer).is_some_and(test);
+    let sites: Vec<String> = match mutation {
+        Mutation::DropField => all
+            .into_iter()
+            .filter(|p| parent_and_key(p).is_some_and(|(parent, _)| is(&parent.to_owned(), Value::is_object)))
+            .collect(),
+        Mutation::AddUnknownField => all.into_iter().filter(|p| is(p, Value::is_object)).collect(),
+        Mutation::ChangeString => all.into_iter().filter(|p| is(p, Value::is_string)).collect(),
+        Mutation::PushNumber => all.into_iter().filter(|p| is(p, Value::is_number)).collect(),
+        Mutation::SwapType => all.into_iter().filter(|p| !p.is_empty()).collect(),
+        Mutation::MisspellTag => {
+            vec![family.tag_pointer().to_owned()].into_iter().filter(|p| is(p, Value::is_string)).collect()
+        }
+    };
+    if sites.is_empty() {
+        return None;
+    }
+    let site = sites[pick % sites.len()].clone();
+    let mut mutated = message.clone();
+    match mutation {
+        Mutation::DropField => {
+            let (parent, key) = parent_and_key(&site)?;
+            mutated.pointer_mut(parent)?.as_object_mut()?.remove(&key);
+        }
+        Mutation::AddUnknownField => {
+            mutated.pointer_mut(&site)?.as_object_mut()?.insert(UNKNOWN_FIELD.into(), Value::from(1));
+        }
+        Mutation::ChangeString => {
+            let target = mutated.pointer_mut(&site)?;
+            let variants = [String::new(), "Not-A-Known_Value!".to_owned(), format!("{}~", target.as_str()?)];
+            *target = Value::String(variants[pick % variants.len()].clone());
+        }
+        Mutation::PushNumber => {
+            let target = mutated.pointer_mut(&site)?;
+            let number = target.as_f64()?;
+            // Never a whole number: JSON Schema's `integer` accepts 3.0, the types do not (a
+            // documented disagreement that these properties stay clear of).
+            // Past 2^52 a float has no fractional part left, so large numbers restart from 0.
+            let base = if number.abs() < 1e15 { number.trunc() } else { 0.0 };
+            let pushed = if pick % 2 == 0 { base + 1000.5 } else { -base.abs() - 1.5 };
+            *target = Value::from(pushed);
+        }
+        Mutation::SwapType => {
+            let target = mutated.pointer_mut(&site)?;
+            *target = match target {
+                Value::String(_) => Value::from(5.5),
+                Value::Number(_) => Value::from("7"),
+                Value::Bool(_) => Value::from("true"),
+                Value::Null => Value::from(false),
+                Value::Object(_) => Value::Array(Vec::new()),
+                Value::Array(_) => Value::Object(serde_json::Map::new()),
+            };
+        }
+        Mutation::MisspellTag => {
+            let target = mutated.pointer_mut(&site)?;
+            let tag = target.as_str()?.to_owned();
+            let misspelled = match pick % 3 {
+                0 => format!("{tag}s"),
+                1 => tag[..tag.len() - 1].to_owned(),
+                _ => tag.to_uppercase(),
+            };
+            *target = Value::String(misspelled);
+        }
+    }
+    Some((site, mutated))
+}

@@ -1,0 +1,5 @@
+//! Project automation shared by the `cargo xtask` binary and the tests (which run the same
+//! drift check CI runs).
+
+pub mod codegen;
+pub mod test;

@@ -1,0 +1,42 @@
+//! Project automation: `cargo xtask codegen [--check]` writes (or checks) every generated file;
+//! `cargo xtask test` runs every test, installing what the tests need from lockfiles.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "eventwire project automation")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write `schema/` and `generated/` from the types (the only way they are written).
+    Codegen {
+        /// Write nothing; fail with a diff when a checked-in file is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run every test: the Rust suites, the snapshot check, the drift check and the
+    /// independent schema validator.
+    Test,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Codegen { check } => xtask::codegen::run(check),
+        Command::Test => xtask::test::run(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {error:#}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
