@@ -192,13 +192,19 @@ fn base64_check_agrees_with_its_pattern() {
 #[test]
 fn audio_check_agrees_with_its_pattern() {
     use eventwire::primitives::AudioBase64;
-    agree_on_strings::<AudioBase64>(|s| AudioBase64::new(s).is_ok(), near_miss(valid_string::<AudioBase64>(), BASE64_NEAR));
+    agree_on_strings::<AudioBase64>(
+        |s| AudioBase64::new(s).is_ok(),
+        near_miss(valid_string::<AudioBase64>(), BASE64_NEAR),
+    );
 }
 
 #[test]
 fn jpeg_check_agrees_with_its_pattern() {
     use eventwire::primitives::JpegBase64;
-    agree_on_strings::<JpegBase64>(|s| JpegBase64::new(s).is_ok(), near_miss(valid_string::<JpegBase64>(), BASE64_NEAR));
+    agree_on_strings::<JpegBase64>(
+        |s| JpegBase64::new(s).is_ok(),
+        near_miss(valid_string::<JpegBase64>(), BASE64_NEAR),
+    );
 }
 
 #[test]

@@ -49,6 +49,32 @@ fn constructors_build_valid_wire_messages() {
 }
 
 #[test]
+fn assistant_constructors_keep_the_type_status_pairs() {
+    use eventwire::assistant::{ResponseMessage, ResponseUpdate, StatusMessage, StatusPhase, StatusUpdate};
+    let (ts, id, thread) =
+        (|| UnixTime::new(1683042127.123).unwrap(), || Id::new("m-1").unwrap(), || Id::new("t-1").unwrap());
+    let channel = || eventwire::primitives::SessionChannel::new("user_session_abc123").unwrap();
+    let messages = [
+        Message::from(StatusMessage::new(
+            channel(),
+            StatusUpdate::new(StatusPhase::Started, "…", ts(), id(), thread()),
+        )),
+        Message::from(ResponseMessage::new(channel(), ResponseUpdate::in_progress("Current", ts(), id(), thread()))),
+        Message::from(ResponseMessage::new(
+            channel(),
+            ResponseUpdate::completed("Current weather", ts(), id(), thread()),
+        )),
+    ];
+    let finals: Vec<Value> =
+        messages.iter().map(|m| serde_json::to_value(m).unwrap()["payload"]["final_message"].clone()).collect();
+    assert_eq!(finals, [json!(false), json!(false), json!(true)]);
+    for message in &messages {
+        assert!(schemas().bundle.is_valid(&serde_json::to_value(message).unwrap()));
+        assert_eq!(eventwire::decode(&message.to_json()).as_ref(), Ok(message));
+    }
+}
+
+#[test]
 fn newtypes_refuse_invalid_values() {
     assert!(UnitInterval::new(1.5).is_none());
     assert!(UnitInterval::new(f64::NAN).is_none());

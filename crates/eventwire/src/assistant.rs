@@ -114,6 +114,13 @@ pub struct StatusMessage {
     pub payload: StatusUpdate,
 }
 
+impl StatusMessage {
+    /// `payload` published on `channel`.
+    pub fn new(channel: SessionChannel, payload: StatusUpdate) -> Self {
+        Self { channel, payload }
+    }
+}
+
 /// Processing started, or the assistant began responding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
@@ -161,6 +168,13 @@ pub struct ToolMessage {
     pub payload: ToolUpdate,
 }
 
+impl ToolMessage {
+    /// `payload` published on `channel`.
+    pub fn new(channel: SessionChannel, payload: ToolUpdate) -> Self {
+        Self { channel, payload }
+    }
+}
+
 /// A tool is executing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
@@ -196,6 +210,13 @@ pub struct ResponseMessage {
     pub payload: ResponseUpdate,
 }
 
+impl ResponseMessage {
+    /// `payload` published on `channel`.
+    pub fn new(channel: SessionChannel, payload: ResponseUpdate) -> Self {
+        Self { channel, payload }
+    }
+}
+
 /// Response text: the whole text so far while `in_progress`, the final text when `completed`.
 /// `final_message` is true exactly when the status is `completed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -221,6 +242,18 @@ pub struct ResponseUpdate {
 }
 
 impl ResponseUpdate {
+    /// Response text streamed so far (`in_progress`, `final_message` false).
+    pub fn in_progress(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
+        let (status, final_message) = (ResponseStatus::InProgress, false);
+        Self { message: message.into(), timestamp, status, kind: ResponseTypeTag, final_message, message_id, thread_id }
+    }
+
+    /// The complete response (`completed`, `final_message` true).
+    pub fn completed(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
+        let (status, final_message) = (ResponseStatus::Completed, true);
+        Self { message: message.into(), timestamp, status, kind: ResponseTypeTag, final_message, message_id, thread_id }
+    }
+
     /// Whether `final_message` agrees with `status`.
     pub fn is_consistent(&self) -> bool {
         self.final_message == (self.status == ResponseStatus::Completed)
@@ -291,6 +324,65 @@ impl JsonSchema for ResponseUpdate {
     }
 }
 
+impl StatusUpdate {
+    /// A status update announcing `status`.
+    pub fn new(
+        status: StatusPhase,
+        message: impl Into<String>,
+        timestamp: UnixTime,
+        message_id: Id,
+        thread_id: Id,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            timestamp,
+            status,
+            kind: StatusTypeTag,
+            final_message: Flag,
+            message_id,
+            thread_id,
+        }
+    }
+}
+
+impl ToolUpdate {
+    /// A tool update (`processing`).
+    pub fn new(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
+        let status = ProcessingStatus;
+        Self {
+            message: message.into(),
+            timestamp,
+            status,
+            kind: ToolTypeTag,
+            final_message: Flag,
+            message_id,
+            thread_id,
+        }
+    }
+}
+
+impl ErrorUpdate {
+    /// An error update; `final_message` is left out, as in the seed example.
+    pub fn new(
+        message: impl Into<String>,
+        error_details: impl Into<String>,
+        timestamp: UnixTime,
+        message_id: Id,
+        thread_id: Id,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            timestamp,
+            status: ErrorStatus,
+            kind: ErrorTypeTag,
+            error_details: error_details.into(),
+            final_message: None,
+            message_id,
+            thread_id,
+        }
+    }
+}
+
 /// Where a response stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
@@ -323,6 +415,13 @@ pub struct ErrorMessage {
     pub channel: SessionChannel,
     /// The update.
     pub payload: ErrorUpdate,
+}
+
+impl ErrorMessage {
+    /// `payload` published on `channel`.
+    pub fn new(channel: SessionChannel, payload: ErrorUpdate) -> Self {
+        Self { channel, payload }
+    }
 }
 
 /// Processing failed (the last update of the message).

@@ -149,7 +149,7 @@ impl Alert {
     }
 }
 
-/// The `data` of an alert. Open: keys beyond the documented ones are kept in `extra`.
+/// The `data` of an alert. Open: keys beyond the documented ones are allowed and kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
@@ -206,7 +206,14 @@ pub struct StatusReport {
     pub data: StatusData,
 }
 
-/// The `data` of a status report. Open: keys beyond `system` are kept in `extra`.
+impl StatusReport {
+    /// A status report of `system` with no further keys.
+    pub fn new(timestamp: UnixTime, system: impl Into<String>) -> Self {
+        Self { kind: StatusTag, timestamp, data: StatusData { system: system.into(), extra: OpenObject::default() } }
+    }
+}
+
+/// The `data` of a status report. Open: keys beyond `system` are allowed and kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]

@@ -54,6 +54,13 @@ pub struct AgentMessageEvent {
     pub data: AgentMessage,
 }
 
+impl AgentMessageEvent {
+    /// The event carrying `data`, emitted at `timestamp`.
+    pub fn new(timestamp: IsoDateTime, data: AgentMessage) -> Self {
+        Self { event_type: AgentMessageTag, timestamp, data }
+    }
+}
+
 /// What an agent said, with its sentiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
@@ -110,6 +117,13 @@ pub struct NetworkUpdateEvent {
     pub timestamp: IsoDateTime,
     /// The network state.
     pub data: NetworkUpdate,
+}
+
+impl NetworkUpdateEvent {
+    /// The event carrying `data`, emitted at `timestamp`.
+    pub fn new(timestamp: IsoDateTime, data: NetworkUpdate) -> Self {
+        Self { event_type: NetworkUpdateTag, timestamp, data }
+    }
 }
 
 /// The agent network: its connections and message counts.
@@ -188,6 +202,13 @@ pub struct SystemStatusEvent {
     pub timestamp: IsoDateTime,
     /// The system's health.
     pub data: SystemStatus,
+}
+
+impl SystemStatusEvent {
+    /// The event carrying `data`, emitted at `timestamp`.
+    pub fn new(timestamp: IsoDateTime, data: SystemStatus) -> Self {
+        Self { event_type: SystemStatusTag, timestamp, data }
+    }
 }
 
 /// The simulation's health and load.
