@@ -120,7 +120,7 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     match value {
         Value::Object(object) => {
             for (key, child) in object {
-                pointers(child, format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")), out);
+                pointers(child, format!("{at}{}", eventwire::decode::pointer_token(key)), out);
             }
         }
         Value::Array(items) => {

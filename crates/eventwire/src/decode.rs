@@ -92,33 +92,18 @@ pub const EXPECTED_ENVELOPES: &str = r#"a Socket.IO event array ["audio_data"|"v
 
 /// Decodes one message of any family from JSON text.
 pub fn decode(text: &str) -> Result<Message, DecodeError> {
-    let kind = route(&probe_text(text)?)?;
-    (kind.decode)(Input::Text(text), kind)
+    decode_input(Input::Text(text), None)
 }
 
 /// Decodes one message that must belong to `family`.
 pub fn decode_family(text: &str, family: Family) -> Result<Message, DecodeError> {
-    let kind = route(&probe_text(text)?)?;
-    expect_family(kind, family)?;
-    (kind.decode)(Input::Text(text), kind)
+    decode_input(Input::Text(text), Some(family))
 }
 
 /// Decodes one message from an already parsed JSON value. Note that a `Value` cannot hold
 /// duplicate keys: parse with [`decode`] to have them rejected.
 pub fn decode_value(value: &Value) -> Result<Message, DecodeError> {
-    let kind = route(&probe_value(value))?;
-    (kind.decode)(Input::Value(value), kind)
-}
-
-fn expect_family(kind: &MessageKind, family: Family) -> Result<(), DecodeError> {
-    if kind.family == family {
-        return Ok(());
-    }
-    Err(DecodeError::Envelope {
-        family: Some(kind.family),
-        pointer: String::new(),
-        message: format!("expected a {family} message, found a {} `{}` message", kind.family, kind.tag),
-    })
+    decode_input(Input::Value(value), None)
 }
 
 /// Backs the `Deserialize` impls of [`Message`] and the family enums: buffers the message as a
@@ -128,13 +113,24 @@ pub(crate) fn deserialize_message<'de, D: Deserializer<'de>>(
     family: Option<Family>,
 ) -> Result<Message, D::Error> {
     let StrictJson(value) = StrictJson::deserialize(deserializer)?;
-    let decoded = route(&probe_value(&value)).and_then(|kind| {
-        if let Some(family) = family {
-            expect_family(kind, family)?;
-        }
-        (kind.decode)(Input::Value(&value), kind)
-    });
-    decoded.map_err(de::Error::custom)
+    decode_input(Input::Value(&value), family).map_err(de::Error::custom)
+}
+
+/// Probe the envelope, route to the one type it claims, then decode exactly that type.
+fn decode_input(input: Input<'_>, family: Option<Family>) -> Result<Message, DecodeError> {
+    let probe = match input {
+        Input::Text(text) => probe_text(text)?,
+        Input::Value(value) => probe_value(value),
+    };
+    let kind = route(&probe)?;
+    if let Some(family) = family.filter(|&family| family != kind.family) {
+        return Err(DecodeError::Envelope {
+            family: Some(kind.family),
+            pointer: String::new(),
+            message: format!("expected a {family} message, found a {} `{}` message", kind.family, kind.tag),
+        });
+    }
+    (kind.decode)(input, kind)
 }
 
 /// Where a typed pass reads from: the original text, or a parsed value.
@@ -165,14 +161,16 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     for segment in path.iter() {
         match segment {
             Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            Segment::Map { key } => {
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            }
+            Segment::Map { key } => pointer.push_str(&pointer_token(key)),
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }
     pointer
+}
+
+/// `/key` as a JSON Pointer reference token (RFC 6901: `~` and `/` escaped).
+pub fn pointer_token(key: &str) -> String {
+    format!("/{}", key.replace('~', "~0").replace('/', "~1"))
 }
 
 /// serde_json appends " at line L column C" to its messages; the pointer says where instead.
@@ -445,13 +443,15 @@ fn route(probe: &Probe) -> Result<&'static MessageKind, DecodeError> {
     match probe {
         Probe::Object(object @ ObjectProbe { duplicate_key: Some(key), .. }) => Err(duplicate_key_error(object, key)),
         Probe::Array { first } => route_tagged(&[Family::Media], "/0", first),
-        Probe::Object(object) if object.channel != Field::Absent || object.has_payload => route_assistant(object),
+        Probe::Object(object) if object.channel != Field::Absent && object.has_payload => route_assistant(object),
         Probe::Object(object) if object.event_type != Field::Absent => {
             route_tagged(&[Family::Simulation], "/event_type", &object.event_type)
         }
         Probe::Object(object) if object.kind != Field::Absent => {
             route_tagged(&[Family::Health, Family::Stream], "/type", &object.kind)
         }
+        // Half an assistant envelope and no other tag: assistant is what it tried to be.
+        Probe::Object(object) if object.channel != Field::Absent || object.has_payload => route_assistant(object),
         Probe::Object(object) => Err(no_family(&describe_keys(&object.keys))),
         Probe::Scalar(found) => Err(no_family(found)),
     }
@@ -461,7 +461,7 @@ fn route(probe: &Probe) -> Result<&'static MessageKind, DecodeError> {
 /// reported against the type the message claims.
 fn duplicate_key_error(object: &ObjectProbe, key: &str) -> DecodeError {
     let message = format!("duplicate key `{key}` (parsers disagree on which value wins)");
-    let pointer = format!("/{}", key.replace('~', "~0").replace('/', "~1"));
+    let pointer = pointer_token(key);
     let envelope_key = ["type", "event_type", "channel", "payload"].contains(&key);
     let claimed = ObjectProbe { duplicate_key: None, ..object.clone() };
     match route(&Probe::Object(claimed)) {
@@ -553,13 +553,15 @@ fn route_assistant(object: &ObjectProbe) -> Result<&'static MessageKind, DecodeE
             pointer: "/payload/type".into(),
             message: format!("the update type must be a string, found {found}"),
         }),
+        Field::Absent if !object.has_payload => Err(DecodeError::Envelope {
+            family: Some(Family::Assistant),
+            pointer: String::new(),
+            message: format!("missing `payload`; expected {}", Family::Assistant.envelope()),
+        }),
         Field::Absent => Err(DecodeError::Envelope {
             family: Some(Family::Assistant),
-            pointer: if object.has_payload { "/payload".into() } else { String::new() },
-            message: format!(
-                "expected {} with a payload `type` (status, tool, response, error), or channel `subscription`",
-                Family::Assistant.envelope()
-            ),
+            pointer: "/payload".into(),
+            message: "expected an update object with a `type` (status, tool, response, error); subscription requests go on channel `subscription`".into(),
         }),
     }
 }

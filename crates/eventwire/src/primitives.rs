@@ -485,7 +485,7 @@ pub fn check_base64(text: &str) -> Result<usize, InvalidValue> {
     let bytes = text.as_bytes();
     let invalid = |why: String| Err(InvalidValue(format!("invalid base64: {why}")));
     if let Some(at) = bytes.iter().position(|&c| base64_value(c).is_none() && c != b'=') {
-        let c = bytes[at] as char;
+        let c = text[at..].chars().next().unwrap_or('?');
         return match c {
             '-' | '_' => {
                 invalid(format!("URL-safe character {c:?} at offset {at}; use the standard alphabet (+ and /)"))

@@ -55,9 +55,17 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files
 }
 
-/// Puts `$schema`, `$id` and `$comment` first, as a reader expects them.
+/// Puts `$schema`, `$id` and `$comment` first, as a reader expects them, and titles every
+/// definition with its type name (what code generators and schema viewers show).
 fn finish(root: Schema, file: &str) -> Value {
     let Value::Object(mut body) = root.to_value() else { unreachable!("root schemas are objects") };
+    for (name, definition) in body.get_mut("$defs").and_then(Value::as_object_mut).into_iter().flatten() {
+        if let Value::Object(fields) = definition {
+            let mut titled = serde_json::Map::from_iter([("title".to_owned(), Value::from(name.as_str()))]);
+            titled.append(fields);
+            *fields = titled;
+        }
+    }
     let mut document = serde_json::Map::new();
     document.insert(
         "$schema".into(),
