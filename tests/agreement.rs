@@ -2,7 +2,9 @@
 //! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
 //! type swapped, tag misspelled) get the same verdict from both, and most are rejected.
 //!
-//! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set.
+//! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set. With
+//! `EVENTWIRE_PRINT_TALLY` set, each family prints how many mutations of each kind it applied
+//! and how many of those were invalid.
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use eventwire_tests::{fixture_family, schema_verdict, schemas, serde_verdict, without_null_members};
+use eventwire_tests::{fixture_family, schema_verdict, schemas, without_null_members};
 use serde_json::Value;
 
 /// Invalid fixtures the schema cannot reject, by construction: `tests/schema-blind-spots.txt`.
@@ -23,7 +23,7 @@ fn valid_fixtures_decode_validate_and_round_trip() {
     insta::glob!("fixtures", "*/{seed,valid}_*.json", |path| {
         let text = fs::read_to_string(path).unwrap();
         let original: Value = serde_json::from_str(&text).unwrap();
-        let message = serde_verdict(&text).unwrap_or_else(|e| panic!("{}: {e}", relative(path)));
+        let message = eventwire::decode(&text).unwrap_or_else(|e| panic!("{}: {e}", relative(path)));
 
         let family = fixture_family(path).expect("valid fixtures sit in a family folder");
         assert_eq!(message.family(), family, "{}", relative(path));
@@ -56,7 +56,7 @@ fn invalid_fixtures_are_rejected_by_serde_and_schema() {
     insta::glob!("fixtures", "*/invalid_*.json", |path| {
         let name = relative(path);
         let text = fs::read_to_string(path).unwrap();
-        let error = match serde_verdict(&text) {
+        let error = match eventwire::decode(&text) {
             Ok(message) => panic!("{name}: serde accepted it as {:?}", message.kind()),
             Err(error) => error,
         };

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use eventwire::{DecodeError, Family, Message};
+use eventwire::Family;
 use serde_json::Value;
 
 /// The workspace root.
@@ -73,11 +73,6 @@ pub fn without_null_members(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(without_null_members).collect()),
         other => other.clone(),
     }
-}
-
-/// Decodes with the types (serde).
-pub fn serde_verdict(text: &str) -> Result<Message, DecodeError> {
-    eventwire::decode(text)
 }
 
 // ---------------------------------------------------------------------------------------------
