@@ -348,11 +348,10 @@ impl StatusUpdate {
 impl ToolUpdate {
     /// A tool update (`processing`).
     pub fn new(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
-        let status = ProcessingStatus;
         Self {
             message: message.into(),
             timestamp,
-            status,
+            status: ProcessingStatus,
             kind: ToolTypeTag,
             final_message: Flag,
             message_id,

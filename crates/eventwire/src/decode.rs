@@ -537,17 +537,14 @@ fn route_assistant(object: &ObjectProbe) -> Result<&'static MessageKind, DecodeE
         // A subscription request on another channel: its type reports the channel as wrong.
         return Ok(subscription());
     }
-    let updates: Vec<&'static MessageKind> =
-        Family::Assistant.kinds().iter().filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL).collect();
+    let updates = || Family::Assistant.kinds().iter().filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL);
     match &object.payload_type {
-        Field::Str(tag) => {
-            updates.iter().copied().find(|kind| kind.tag == tag).ok_or_else(|| DecodeError::UnknownTag {
-                family: Family::Assistant,
-                pointer: "/payload/type".into(),
-                tag: tag.clone(),
-                suggestion: closest(tag, updates.iter().map(|kind| kind.tag)),
-            })
-        }
+        Field::Str(tag) => updates().find(|kind| kind.tag == tag).ok_or_else(|| DecodeError::UnknownTag {
+            family: Family::Assistant,
+            pointer: "/payload/type".into(),
+            tag: tag.clone(),
+            suggestion: closest(tag, updates().map(|kind| kind.tag)),
+        }),
         Field::Other(found) => Err(DecodeError::Envelope {
             family: Some(Family::Assistant),
             pointer: "/payload/type".into(),
@@ -568,7 +565,8 @@ fn route_assistant(object: &ObjectProbe) -> Result<&'static MessageKind, DecodeE
 
 /// The known tag closest to `tag`, when it is close enough to be a likely typo.
 fn closest(tag: &str, known: impl Iterator<Item = &'static str>) -> Option<&'static str> {
-    let (distance, best) = known.map(|k| (strsim::levenshtein(&tag.to_lowercase(), k), k)).min()?;
+    let tag = tag.to_lowercase();
+    let (distance, best) = known.map(|k| (strsim::levenshtein(&tag, k), k)).min()?;
     let limit = (best.len() / 3).max(2);
     (distance <= limit).then_some(best)
 }
