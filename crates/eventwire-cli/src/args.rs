@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use eventwire_capture::InputFormat;
 
 /// Validate real-time WebSocket event traffic against the eventwire protocol types.
 #[derive(Parser)]
@@ -18,7 +19,9 @@ pub struct Args {
 pub enum Command {
     /// Print the JSON Schema (draft 2020-12) of a family, or of all of them.
     Schema(SchemaArgs),
-    /// Validate messages, one JSON message per line (JSON Lines).
+    /// Validate captured traffic: JSON Lines, JSON, HAR, Socket.IO frames or log lines, gzipped
+    /// or not. Exit codes: 0 all valid, 1 invalid messages found, 2 usage error, 3 a file could
+    /// not be read as a capture.
     Validate(ValidateArgs),
 }
 
@@ -33,12 +36,84 @@ pub struct SchemaArgs {
 /// `eventwire validate`.
 #[derive(clap::Args)]
 pub struct ValidateArgs {
-    /// Files to read; `-` reads standard input.
+    /// Capture files to read; `-` reads standard input. Gzip-compressed files are read as such.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The capture format; detected from each file's content (and a `.har` name) by default.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub input_format: FormatArg,
     /// Accept only messages of this family.
     #[arg(long, value_parser = parse_family)]
     pub family: Option<eventwire::Family>,
+    /// How to report: human text, JSON Lines, GitHub workflow annotations, or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit with 1 when there are warnings, even if every message is valid.
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    /// The largest record (line, message) read, for example `16MiB`, `512KiB` or `1000000`.
+    #[arg(long, value_parser = parse_size, default_value = "16MiB")]
+    pub max_record_size: u64,
+    /// When to colour the text report (`auto` honours NO_COLOR and colours only terminals).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--input-format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Detect from the content.
+    Auto,
+    /// One JSON message per line.
+    #[value(alias = "ndjson")]
+    Jsonl,
+    /// A JSON array of messages, one message, or JSON values one after another.
+    Json,
+    /// An HTTP Archive with `_webSocketMessages` (Chromium DevTools, proxies).
+    Har,
+    /// One Engine.IO / Socket.IO frame per line.
+    #[value(name = "socketio", alias = "socket.io")]
+    SocketIo,
+    /// Log lines: a prefix (timestamp, level, `>`/`<`), then a JSON message or a frame.
+    Log,
+}
+
+impl FormatArg {
+    /// The format to force, or `None` to detect.
+    pub fn format(self) -> Option<InputFormat> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Jsonl => Some(InputFormat::Jsonl),
+            FormatArg::Json => Some(InputFormat::Json),
+            FormatArg::Har => Some(InputFormat::Har),
+            FormatArg::SocketIo => Some(InputFormat::SocketIo),
+            FormatArg::Log => Some(InputFormat::Log),
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable, with excerpts.
+    Text,
+    /// One JSON object per finding, then a summary object (JSON Lines).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...::`).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 fn parse_family(name: &str) -> Result<eventwire::Family, String> {
@@ -46,4 +121,42 @@ fn parse_family(name: &str) -> Result<eventwire::Family, String> {
         let names: Vec<_> = eventwire::Family::ALL.iter().map(|f| f.name()).collect();
         format!("unknown family `{name}`; expected one of {}", names.join(", "))
     })
+}
+
+/// `16MiB`, `512k`, `2GB`, `1000`: decimal units are powers of 1000, `i` units of 1024.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let number: u64 = text[..digits].parse().map_err(|_| format!("`{text}` is not a size like 16MiB or 1000000"))?;
+    let multiplier: u64 = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "ki" | "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mi" | "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gi" | "gib" => 1 << 30,
+        unit => return Err(format!("unknown size unit `{unit}`; use B, KB, KiB, MB, MiB, GB or GiB")),
+    };
+    match number.checked_mul(multiplier) {
+        Some(0) => Err("the record size cap must be at least 1 byte".into()),
+        Some(size) => Ok(size),
+        None => Err(format!("`{text}` is too large")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("64 kib"), Ok(64 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").unwrap_err().contains("unknown size unit"));
+        assert!(parse_size("lots").is_err());
+    }
 }

@@ -2,12 +2,14 @@
 
 mod args;
 mod commands;
+mod report;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit codes: 0 all valid, 1 invalid input found, 2 usage or I/O error.
+/// Exit codes: 0 all valid, 1 invalid input found, 2 usage error (or the report could not be
+/// written), 3 a file could not be read as a capture.
 fn main() -> ExitCode {
     let args = args::Args::parse();
     let result = match args.command {
@@ -17,6 +19,8 @@ fn main() -> ExitCode {
     match result {
         Ok(commands::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(commands::Outcome::InvalidFound) => ExitCode::from(1),
+        Ok(commands::Outcome::Unreadable) => ExitCode::from(3),
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(2),
         Err(error) => {
             #[allow(clippy::print_stderr)]
             {
@@ -25,4 +29,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A reader that stopped reading (`eventwire validate big.jsonl | head`) is not worth a message.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.to_string().contains("Broken pipe")
+    })
 }

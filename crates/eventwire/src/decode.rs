@@ -85,7 +85,117 @@ impl DecodeError {
             _ => None,
         }
     }
+
+    /// Which kind of rule the message breaks, for summaries and machine-readable reports.
+    pub fn rule(&self) -> Rule {
+        let classify = |message: &str| {
+            RULE_PREFIXES.iter().find(|(prefix, _)| message.starts_with(prefix)).map(|&(_, rule)| rule)
+        };
+        match self {
+            DecodeError::Syntax { .. } => Rule::Syntax,
+            DecodeError::Envelope { message, .. } => classify(message).unwrap_or(Rule::Envelope),
+            DecodeError::UnknownTag { .. } => Rule::UnknownType,
+            DecodeError::Invalid { message, .. } => classify(message).unwrap_or(Rule::Value),
+        }
+    }
+
+    /// Whether the error is about an object key (unknown or duplicated) rather than a value: the
+    /// pointer then names the key itself.
+    pub fn is_about_key(&self) -> bool {
+        matches!(self.rule(), Rule::UnknownField | Rule::DuplicateKey)
+    }
 }
+
+/// The kinds of rule a message can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// Not JSON at all (including `NaN`, comments, single quotes).
+    Syntax,
+    /// The envelope matches no family, or its tag is missing or not a string.
+    Envelope,
+    /// The tag names no message type of the family.
+    UnknownType,
+    /// An object has the same key twice.
+    DuplicateKey,
+    /// A closed object has a field its type does not define.
+    UnknownField,
+    /// A required field is absent (or `null`).
+    MissingField,
+    /// A base64 field is not canonical, padded, standard base64.
+    Base64,
+    /// Audio that is empty or not a whole number of Float32 samples.
+    AudioSamples,
+    /// A video frame that is not a JPEG.
+    Jpeg,
+    /// Any other value that breaks its field's rule (type, range, enum, pattern).
+    Value,
+}
+
+impl Rule {
+    /// Every rule, in a stable order.
+    pub const ALL: [Rule; 10] = [
+        Rule::Syntax,
+        Rule::Envelope,
+        Rule::UnknownType,
+        Rule::DuplicateKey,
+        Rule::UnknownField,
+        Rule::MissingField,
+        Rule::Base64,
+        Rule::AudioSamples,
+        Rule::Jpeg,
+        Rule::Value,
+    ];
+
+    /// A short kebab-case name, stable for machine-readable output.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::Syntax => "syntax",
+            Rule::Envelope => "envelope",
+            Rule::UnknownType => "unknown-type",
+            Rule::DuplicateKey => "duplicate-key",
+            Rule::UnknownField => "unknown-field",
+            Rule::MissingField => "missing-field",
+            Rule::Base64 => "base64",
+            Rule::AudioSamples => "audio-samples",
+            Rule::Jpeg => "jpeg",
+            Rule::Value => "value",
+        }
+    }
+
+    /// One line on what the rule is.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::Syntax => "The text is not JSON (NaN, Infinity, comments and single quotes included).",
+            Rule::Envelope => "The envelope matches no protocol family, or its tag is missing or not a string.",
+            Rule::UnknownType => "The tag names no message type of its family.",
+            Rule::DuplicateKey => "An object has the same key twice; parsers disagree on which value wins.",
+            Rule::UnknownField => "A closed object has a field its message type does not define.",
+            Rule::MissingField => "A required field is absent or null.",
+            Rule::Base64 => "A base64 field is not canonical, padded, standard base64.",
+            Rule::AudioSamples => "Audio that is empty or not a whole number of little-endian Float32 samples.",
+            Rule::Jpeg => "A video frame that is not a JPEG (FF D8 FF) or has a data URL prefix other than image/jpeg.",
+            Rule::Value => "A value that breaks its field's rule: type, range, allowed values or format.",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// How the messages this crate (and serde) writes begin, per rule. The classification test in
+/// `tests/api.rs` runs every invalid fixture through it, so a reworded message shows up there.
+const RULE_PREFIXES: &[(&str, Rule)] = &[
+    ("duplicate key", Rule::DuplicateKey),
+    ("unknown field", Rule::UnknownField),
+    ("missing field", Rule::MissingField),
+    ("invalid base64", Rule::Base64),
+    ("audio payload", Rule::AudioSamples),
+    ("video frame is not a JPEG", Rule::Jpeg),
+    ("only the data URL prefix", Rule::Jpeg),
+];
 
 /// The envelopes `protocol.md` defines, for "matches no family" errors.
 pub const EXPECTED_ENVELOPES: &str = r#"a Socket.IO event array ["audio_data"|"video_data", payload] (media), an object with "channel" and "payload" (assistant), with "event_type" and "data" (simulation), or with "type" (health: health_score, alert, status; stream: any other type)"#;

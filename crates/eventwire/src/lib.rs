@@ -31,7 +31,7 @@ pub mod stream;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use decode::{DecodeError, decode, decode_family, decode_value};
+pub use decode::{DecodeError, Rule, decode, decode_family, decode_value};
 pub use registry::{Direction, Family, MessageKind};
 
 /// One message of any family.
@@ -66,6 +66,27 @@ impl Message {
     /// The family of this message.
     pub fn family(&self) -> Family {
         self.kind().family
+    }
+
+    /// The message's timestamp when it is documented as Unix *seconds*, with its JSON Pointer.
+    /// (`stream` timestamps may be seconds or milliseconds, and `simulation` ones are ISO 8601,
+    /// so those have none.) Validators use it to flag milliseconds written where seconds belong.
+    pub fn unix_seconds(&self) -> Option<(&'static str, &primitives::UnixTime)> {
+        use assistant::AssistantMessage as A;
+        use health::HealthEvent as H;
+        match self {
+            Message::Health(H::HealthScore(m)) => Some(("/timestamp", &m.timestamp)),
+            Message::Health(H::Alert(m)) => Some(("/timestamp", &m.timestamp)),
+            Message::Health(H::StatusReport(m)) => Some(("/timestamp", &m.timestamp)),
+            Message::Assistant(A::StatusMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
+            Message::Assistant(A::ToolMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
+            Message::Assistant(A::ResponseMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
+            Message::Assistant(A::ErrorMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
+            Message::Assistant(A::SubscriptionRequest(_))
+            | Message::Media(_)
+            | Message::Simulation(_)
+            | Message::Stream(_) => None,
+        }
     }
 
     /// The JSON text of this message, exactly as it goes on the wire.

@@ -7,6 +7,8 @@ pub mod validate;
 pub enum Outcome {
     /// Nothing invalid.
     Clean,
-    /// At least one invalid message.
+    /// At least one invalid message (or, with `--fail-on-warnings`, a warning).
     InvalidFound,
+    /// A file could not be read, or not read as a capture to its end.
+    Unreadable,
 }

@@ -1,0 +1,486 @@
+//! Checks one message (or frame) of a capture and reports what is wrong with it: the rules of
+//! the message type it claims to be, then what only the capture knows (direction, Socket.IO
+//! attachments, the socket's URL), then warnings.
+
+use std::io;
+
+use eventwire::media::{AudioData, AudioPayload, MediaEvent};
+use eventwire::{DecodeError, Direction, Family, Message, MessageKind, Rule};
+
+use crate::finding::{Check, Finding, Location, Severity, Summary};
+use crate::locate;
+use crate::redact::redact;
+use crate::socketio::{self, Frame};
+
+/// Unix seconds at or above this (year 5138) are almost certainly milliseconds.
+const MILLISECONDS_THRESHOLD: f64 = 1e11;
+
+/// Where a record's text starts in the capture.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Position {
+    /// At a 1-based line and character column of a text file.
+    Text { line: usize, column: usize },
+    /// The `message`-th WebSocket message of HAR entry `entry` (both 1-based).
+    Har { entry: usize, message: usize },
+}
+
+/// One message or frame of a capture, with what the capture says about it.
+pub(crate) struct Record<'a> {
+    pub text: &'a str,
+    pub position: Position,
+    /// Which way it travelled, when the capture records it.
+    pub direction: Option<Direction>,
+    /// Human notes shown with findings: log prefix, socket URL, direction (redacted later).
+    pub context: Vec<String>,
+    /// The family the socket's URL suggests.
+    pub socket_family: Option<Family>,
+    /// The capture ends inside this record (a last line without its newline).
+    pub at_end_unterminated: bool,
+}
+
+/// What validation reports, in input order: each finding, and after a message's findings its
+/// verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Something wrong or suspicious.
+    Finding(Finding),
+    /// A message's verdict.
+    Message(Verdict),
+}
+
+/// The verdict on one message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// 1-based ordinal among the file's messages.
+    pub index: usize,
+    /// The message type, when known.
+    pub kind: Option<&'static MessageKind>,
+    /// The family, when known.
+    pub family: Option<Family>,
+    /// Whether it has no errors.
+    pub valid: bool,
+}
+
+/// Where events go. Returning an error (output closed) stops validation.
+pub type Sink<'a> = dyn FnMut(Event) -> io::Result<()> + 'a;
+
+/// A binary event waiting for its attachments.
+struct PendingBinary {
+    expected: usize,
+    received: Vec<usize>,
+    /// The attachment the audio placeholder names, if the event is audio by attachment.
+    audio_attachment: Option<usize>,
+    kind: Option<&'static MessageKind>,
+    index: usize,
+    invalid: bool,
+    location: Location,
+    context: Vec<String>,
+}
+
+/// Validates the records of one file, in order, and keeps the counts.
+pub(crate) struct Validator<'s> {
+    family: Option<Family>,
+    sink: &'s mut Sink<'s>,
+    pub summary: Summary,
+    pending: Option<PendingBinary>,
+    /// Binary frames still to skip (they belong to a binary acknowledgement).
+    skip_binaries: usize,
+}
+
+impl<'s> Validator<'s> {
+    pub fn new(family: Option<Family>, sink: &'s mut Sink<'s>) -> Self {
+        Validator { family, sink, summary: Summary::default(), pending: None, skip_binaries: 0 }
+    }
+
+    /// A record that should be one JSON message.
+    pub fn message(&mut self, record: &Record) -> io::Result<()> {
+        self.complete_pending()?;
+        self.check_message(record, record.text, 0, None)
+    }
+
+    /// A record that should be an Engine.IO / Socket.IO frame.
+    pub fn frame(&mut self, record: &Record) -> io::Result<()> {
+        let parsed = socketio::parse(record.text);
+        if let Ok(Frame::Binary(base64)) = parsed {
+            return self.binary_base64(record, base64);
+        }
+        self.complete_pending()?;
+        match parsed {
+            Ok(Frame::Control { attachments, .. }) => {
+                self.summary.control_frames += 1;
+                self.skip_binaries = attachments;
+                Ok(())
+            }
+            Ok(Frame::Event { namespace, ack: _, attachments, json, json_offset }) => {
+                let mut context = record.context.clone();
+                if let Some(namespace) = namespace {
+                    context.push(format!("namespace {namespace}"));
+                }
+                let record = Record { context, ..*record };
+                self.check_message(&record, json, json_offset, Some(attachments))
+            }
+            Ok(Frame::Binary(_)) => unreachable!("handled above"),
+            Err(why) => {
+                let location = self.location(record, 0, None);
+                self.emit(Finding {
+                    severity: Severity::Error,
+                    check: Check::Frame,
+                    location,
+                    family: Some(Family::Media),
+                    kind: None,
+                    pointer: String::new(),
+                    message: why,
+                    context: record.context.clone(),
+                    excerpt: Some(locate::excerpt(record.text, 0..record.text.len(), self.first_line(record))),
+                })
+            }
+        }
+    }
+
+    /// A binary WebSocket frame (HAR opcode 2), already base64-decoded to `len` bytes; or, with
+    /// `base64`, still encoded.
+    pub fn binary(&mut self, record: &Record, len: usize, socket_io: bool) -> io::Result<()> {
+        if self.skip_binaries > 0 {
+            self.skip_binaries -= 1;
+            return Ok(());
+        }
+        if let Some(pending) = &mut self.pending {
+            pending.received.push(len);
+            if pending.received.len() == pending.expected {
+                self.complete_pending()?;
+            }
+            return Ok(());
+        }
+        let (check, message) = if socket_io {
+            (Check::Attachment, format!("binary frame of {len} bytes with no binary event (`45x-`) before it"))
+        } else {
+            (Check::BinaryFrame, format!("binary frame of {len} bytes; this protocol sends JSON text frames only"))
+        };
+        let location = self.location(record, 0, None);
+        self.emit(Finding {
+            severity: if socket_io { Severity::Error } else { Severity::Warning },
+            check,
+            location,
+            family: None,
+            kind: None,
+            pointer: String::new(),
+            message,
+            context: record.context.clone(),
+            excerpt: None,
+        })
+    }
+
+    fn binary_base64(&mut self, record: &Record, base64: &str) -> io::Result<()> {
+        match eventwire::primitives::check_base64(base64) {
+            Ok(len) => self.binary(record, len, true),
+            Err(why) => {
+                let location = self.location(record, 0, None);
+                self.emit(Finding {
+                    severity: Severity::Error,
+                    check: Check::Attachment,
+                    location,
+                    family: Some(Family::Media),
+                    kind: None,
+                    pointer: String::new(),
+                    message: format!("binary attachment written as `b<base64>`: {why}"),
+                    context: record.context.clone(),
+                    excerpt: None,
+                })
+            }
+        }
+    }
+
+    /// Reports a problem of the capture itself (not of one message) at `position`.
+    pub fn capture_finding(&mut self, severity: Severity, check: Check, position: Position, message: String) -> io::Result<()> {
+        self.emit(capture_level(severity, check, position_location(position), message))
+    }
+
+    /// Counts a record that could not even be read as text (too large, not UTF-8) as an invalid
+    /// message, and reports why.
+    pub fn unreadable_message(&mut self, position: Position, check: Check, message: String) -> io::Result<()> {
+        self.complete_pending()?;
+        self.summary.count_message(None, None, true);
+        let index = self.summary.messages;
+        let location = Location { message_index: Some(index), ..position_location(position) };
+        self.emit(capture_level(Severity::Error, check, location, message))?;
+        self.verdict(Verdict { index, kind: None, family: None, valid: false })
+    }
+
+    /// Ends one socket (a HAR entry): a binary event still waiting for attachments is reported.
+    pub fn end_socket(&mut self) -> io::Result<()> {
+        self.skip_binaries = 0;
+        self.complete_pending()
+    }
+
+    /// Ends the file: a binary event still waiting for attachments is reported.
+    pub fn finish(mut self) -> io::Result<Summary> {
+        self.complete_pending()?;
+        Ok(self.summary)
+    }
+
+    fn check_message(&mut self, record: &Record, text: &str, offset: usize, attachments: Option<usize>) -> io::Result<()> {
+        let verdict = match self.family {
+            Some(family) => eventwire::decode_family(text, family),
+            None => eventwire::decode(text),
+        };
+        let index = self.summary.messages + 1;
+        let mut findings = Vec::new();
+        let kind = match &verdict {
+            Ok(message) => Some(message.kind()),
+            Err(error) => error.kind(),
+        };
+        let family = kind.map(|k| k.family).or_else(|| match &verdict {
+            Err(DecodeError::UnknownTag { family, .. }) => Some(*family),
+            Err(DecodeError::Envelope { family, .. }) => *family,
+            _ => None,
+        });
+        let finding = |severity, check, pointer: &str, message: String, span: Option<std::ops::Range<usize>>| {
+            let span = span.or_else(|| locate::span(text, pointer, false)).unwrap_or(0..text.len());
+            Finding {
+                severity,
+                check,
+                location: self.location(record, offset + span.start, Some(index)),
+                family,
+                kind,
+                pointer: pointer.to_owned(),
+                message,
+                context: record.context.clone(),
+                excerpt: Some(self.excerpt(record, offset + span.start..offset + span.end)),
+            }
+        };
+        if let Err(error) = &verdict {
+            let (check, message, span) = describe(error, text, record.at_end_unterminated);
+            findings.push(finding(Severity::Error, check, error.pointer(), message, span));
+            if let (DecodeError::Envelope { family: None, .. }, Some(hint)) = (error, record.socket_family) {
+                let last = findings.last_mut().expect("just pushed");
+                last.message.push_str(&format!(
+                    "; the socket's URL suggests the {hint} family, whose envelope is {}",
+                    hint.envelope()
+                ));
+            }
+        }
+        if let (Some(kind), Some(seen)) = (kind, record.direction) {
+            if kind.direction != seen {
+                let message = format!(
+                    "`{}` messages travel {} ({}), but this one was {}",
+                    kind.tag,
+                    kind.direction.arrow(),
+                    direction_words(kind.direction),
+                    match seen {
+                        Direction::ClientToServer => "sent by the client",
+                        Direction::ServerToClient => "received from the server",
+                    }
+                );
+                findings.push(finding(Severity::Error, Check::Direction, kind.family.tag_pointer(), message, None));
+            }
+        }
+        let mut audio_attachment = None;
+        if let Ok(message) = &verdict {
+            if let (Some(hint), true) = (record.socket_family, self.family.is_none()) {
+                if hint != message.family() {
+                    let message = format!(
+                        "a {} message on a socket whose URL suggests the {hint} family",
+                        message.family()
+                    );
+                    findings.push(finding(Severity::Warning, Check::FamilyMismatch, "", message, Some(0..0)));
+                }
+            }
+            if let Some((pointer, timestamp)) = message.unix_seconds() {
+                if timestamp.get() >= MILLISECONDS_THRESHOLD {
+                    let message = format!(
+                        "timestamp {} is documented as Unix seconds but looks like milliseconds (as seconds it is after the year 5000); divide by 1000",
+                        timestamp.as_number()
+                    );
+                    findings.push(finding(Severity::Warning, Check::TimestampUnit, pointer, message, None));
+                }
+            }
+            audio_attachment = placeholder_number(message);
+            if let (Some(num), Some(declared)) = (audio_attachment, attachments) {
+                if num >= declared {
+                    let message = if declared == 0 {
+                        format!("the payload is attachment {num}, but the frame has no attachments (send binary audio as a binary event, `451-[...]`)")
+                    } else {
+                        format!("the payload is attachment {num}, but the frame declares only {declared}")
+                    };
+                    findings.push(finding(Severity::Error, Check::Attachment, "/1/num", message, None));
+                    audio_attachment = None;
+                }
+            }
+        }
+        let invalid = findings.iter().any(|f| f.severity == Severity::Error);
+        self.summary.count_message(kind, family, invalid);
+        let location = self.location(record, offset, Some(index));
+        for finding in findings {
+            self.emit(finding)?;
+        }
+        if let Some(expected @ 1..) = attachments {
+            self.pending = Some(PendingBinary {
+                expected,
+                received: Vec::with_capacity(expected),
+                audio_attachment,
+                kind,
+                index,
+                invalid,
+                location,
+                context: record.context.clone(),
+            });
+            return Ok(());
+        }
+        self.verdict(Verdict { index, kind, family, valid: !invalid })
+    }
+
+    /// Reports what a completed (or abandoned) binary event's attachments break.
+    fn complete_pending(&mut self) -> io::Result<()> {
+        let Some(pending) = self.pending.take() else { return Ok(()) };
+        let mut problems = Vec::new();
+        if pending.received.len() < pending.expected {
+            problems.push(format!(
+                "the binary event declares {} attachment(s) but {} binary frame(s) followed it",
+                pending.expected,
+                pending.received.len()
+            ));
+        }
+        if let Some(&len) = pending.audio_attachment.and_then(|num| pending.received.get(num)) {
+            let num = pending.audio_attachment.unwrap_or_default();
+            if len == 0 {
+                problems.push(format!("audio attachment {num} is empty"));
+            } else if len % 4 != 0 {
+                problems.push(format!(
+                    "audio attachment {num} is {len} bytes, not a whole number of Float32 samples (a multiple of 4)"
+                ));
+            }
+        }
+        let verdict = Verdict {
+            index: pending.index,
+            kind: pending.kind,
+            family: Some(Family::Media),
+            valid: !pending.invalid && problems.is_empty(),
+        };
+        if !pending.invalid && !problems.is_empty() {
+            self.summary.mark_invalid(pending.kind);
+        }
+        for message in problems {
+            self.emit(Finding {
+                severity: Severity::Error,
+                check: Check::Attachment,
+                location: pending.location.clone(),
+                family: Some(Family::Media),
+                kind: pending.kind,
+                pointer: "/1".into(),
+                message,
+                context: pending.context.clone(),
+                excerpt: None,
+            })?;
+        }
+        self.verdict(verdict)
+    }
+
+    fn verdict(&mut self, verdict: Verdict) -> io::Result<()> {
+        (self.sink)(Event::Message(verdict)).map_err(output_error)
+    }
+
+    fn first_line(&self, record: &Record) -> Option<usize> {
+        match record.position {
+            Position::Text { line, .. } => Some(line),
+            Position::Har { .. } => None,
+        }
+    }
+
+    fn excerpt(&self, record: &Record, span: std::ops::Range<usize>) -> crate::finding::Excerpt {
+        locate::excerpt(record.text, span, self.first_line(record))
+    }
+
+    /// The location of byte `offset` of `record.text`.
+    fn location(&self, record: &Record, offset: usize, message_index: Option<usize>) -> Location {
+        match record.position {
+            Position::Text { line, column } => {
+                let (lines_down, col) = locate::line_column(record.text, offset);
+                let column = if lines_down == 0 { column + col } else { col + 1 };
+                Location { line: Some(line + lines_down), column: Some(column), message_index, ..Location::default() }
+            }
+            Position::Har { entry, message } => Location {
+                message_index,
+                entry: Some(entry),
+                entry_message: Some(message),
+                ..Location::default()
+            },
+        }
+    }
+
+    fn emit(&mut self, mut finding: Finding) -> io::Result<()> {
+        finding.message = redact(&finding.message);
+        finding.context = finding.context.iter().map(|c| redact(c)).collect();
+        self.summary.count_finding(&finding);
+        (self.sink)(Event::Finding(finding)).map_err(output_error)
+    }
+}
+
+/// Marks the sink's errors, so that they are told apart from read errors.
+fn output_error(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), crate::OutputError(error.to_string()))
+}
+
+fn position_location(position: Position) -> Location {
+    match position {
+        Position::Text { line, column } => Location { line: Some(line), column: Some(column), ..Location::default() },
+        Position::Har { entry, message } => {
+            Location { entry: Some(entry), entry_message: (message > 0).then_some(message), ..Location::default() }
+        }
+    }
+}
+
+fn capture_level(severity: Severity, check: Check, location: Location, message: String) -> Finding {
+    Finding {
+        severity,
+        check,
+        location,
+        family: None,
+        kind: None,
+        pointer: String::new(),
+        message,
+        context: Vec::new(),
+        excerpt: None,
+    }
+}
+
+/// The check, sentence and span (bytes of the message text) of a decode error.
+fn describe(error: &DecodeError, text: &str, at_end_unterminated: bool) -> (Check, String, Option<std::ops::Range<usize>>) {
+    match error {
+        DecodeError::Syntax { message, line, column, hint } => {
+            let at = locate::offset_of(text, *line, *column);
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            if at_end_unterminated && message.starts_with("EOF while parsing") {
+                let message = format!("the capture ends in the middle of this message (its last line is cut off): {message}");
+                return (Check::Truncated, message, Some(at..end));
+            }
+            (Check::Message(Rule::Syntax), format!("not valid JSON: {message}{hint}"), Some(at..end))
+        }
+        DecodeError::Envelope { message, .. } => (Check::Message(error.rule()), message.clone(), None),
+        DecodeError::UnknownTag { family, tag, suggestion, .. } => {
+            let suggestion = suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            (Check::Message(Rule::UnknownType), format!("unknown {family} message type `{tag}`{suggestion}"), None)
+        }
+        DecodeError::Invalid { pointer, message, .. } => {
+            let span = if error.is_about_key() { locate::span(text, pointer, true) } else { None };
+            (Check::Message(error.rule()), message.clone(), span)
+        }
+    }
+}
+
+fn direction_words(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ClientToServer => "client to server",
+        Direction::ServerToClient => "server to client",
+    }
+}
+
+/// The attachment number of an `audio_data` event whose samples are a binary attachment.
+fn placeholder_number(message: &Message) -> Option<usize> {
+    match message {
+        Message::Media(MediaEvent::AudioData(AudioData(_, AudioPayload::Attachment(placeholder)))) => {
+            usize::try_from(placeholder.num.0).ok()
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,135 @@
+//! Telling capture formats apart from their first bytes.
+
+use crate::socketio;
+
+/// The capture formats eventwire reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// One JSON message per line (JSON Lines, NDJSON).
+    Jsonl,
+    /// A JSON array of messages, one message, or several JSON values one after another
+    /// (pretty-printed included).
+    Json,
+    /// An HTTP Archive with WebSocket messages, as Chromium DevTools and proxies export it.
+    Har,
+    /// One Engine.IO / Socket.IO frame per line (`42[...]`, `2`, `b<base64>` attachments).
+    SocketIo,
+    /// Log lines: a prefix (timestamp, level, `>`/`<` direction marker) and then a JSON message or
+    /// a Socket.IO frame.
+    Log,
+}
+
+impl InputFormat {
+    /// Every format.
+    pub const ALL: [InputFormat; 5] =
+        [InputFormat::Jsonl, InputFormat::Json, InputFormat::Har, InputFormat::SocketIo, InputFormat::Log];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Json => "json",
+            InputFormat::Har => "har",
+            InputFormat::SocketIo => "socketio",
+            InputFormat::Log => "log",
+        }
+    }
+}
+
+/// Guesses the format from the first bytes of the content and the file name.
+pub fn detect(head: &[u8], name: &str) -> InputFormat {
+    let name = name.to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".har") {
+        return InputFormat::Har;
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let text = &head[start..];
+    match text.first() {
+        None => InputFormat::Jsonl,
+        Some(b'{') if first_key(text).as_deref() == Some("log") => InputFormat::Har,
+        Some(b'[') if !matches!(next_non_ws(&text[1..]), Some(b'"')) => InputFormat::Json,
+        Some(b'{' | b'[') if first_value_spans_lines(text) => InputFormat::Json,
+        Some(b'{' | b'[') => InputFormat::Jsonl,
+        _ => {
+            let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+            let line = String::from_utf8_lossy(line);
+            let line = line.trim_end();
+            if socketio::looks_like_frame(line) && socketio::parse(line).is_ok() {
+                InputFormat::SocketIo
+            } else {
+                InputFormat::Log
+            }
+        }
+    }
+}
+
+fn next_non_ws(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// The first key of the object `text` starts with, when it is a plain string.
+fn first_key(text: &[u8]) -> Option<String> {
+    let rest = &text[1..];
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = rest[start..].strip_prefix(b"\"")?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    String::from_utf8(rest[..end].to_vec()).ok()
+}
+
+/// Whether a newline occurs inside the first JSON value (a pretty-printed document) rather than
+/// only after it (JSON Lines). A value longer than the sniffed bytes counts as one line.
+fn first_value_spans_lines(text: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            b'\n' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_apart() {
+        let cases: [(&str, &str, InputFormat); 12] = [
+            ("{\"type\":\"ping\"}\n{\"type\":\"pong\"}\n", "a.txt", InputFormat::Jsonl),
+            ("[\"audio_data\",{\"audio\":\"AAAA\"}]\n", "a", InputFormat::Jsonl),
+            ("\u{feff}{\"type\":\"ping\"}", "a", InputFormat::Jsonl),
+            ("{\n  \"type\": \"ping\"\n}\n", "a", InputFormat::Json),
+            ("[{\"type\":\"ping\"}]", "a", InputFormat::Json),
+            ("[\n  [\"audio_data\", {}]\n]", "a", InputFormat::Json),
+            ("{\"log\": {\"version\": \"1.2\"}}", "a.json", InputFormat::Har),
+            ("anything", "capture.HAR.gz", InputFormat::Har),
+            ("0{\"sid\":\"x\"}\n40\n42[\"audio_data\",{}]", "a", InputFormat::SocketIo),
+            ("42[\"video_data\",\"/9j/\"]", "a", InputFormat::SocketIo),
+            ("2025-09-26T10:00:00Z INFO > {\"type\":\"ping\"}", "a", InputFormat::Log),
+            ("", "empty", InputFormat::Jsonl),
+        ];
+        for (head, name, expected) in cases {
+            assert_eq!(detect(head.as_bytes(), name), expected, "{head:?}");
+        }
+    }
+}

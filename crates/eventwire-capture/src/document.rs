@@ -1,0 +1,206 @@
+//! JSON documents: a JSON array of messages, one message, or several JSON values one after
+//! another (pretty-printed, as `jq` writes them). Read as a stream: each message is cut out by
+//! bracket matching and validated on its own, so a large array never sits in memory whole.
+
+use std::io::{self, BufRead};
+
+use crate::check::{Position, Record, Validator};
+use crate::finding::Check;
+
+/// Why a document cannot be read further.
+#[derive(Debug)]
+pub(crate) enum DocumentError {
+    Io(io::Error),
+    /// The structure around the messages is broken at this line.
+    Structure { line: usize, message: String },
+}
+
+impl From<io::Error> for DocumentError {
+    fn from(error: io::Error) -> Self {
+        DocumentError::Io(error)
+    }
+}
+
+/// A byte reader that knows its line and column (in characters).
+struct Cursor<'r> {
+    reader: &'r mut dyn BufRead,
+    line: usize,
+    column: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.reader.fill_buf()?.first().copied())
+    }
+
+    fn bump(&mut self) -> io::Result<Option<u8>> {
+        let Some(b) = self.peek()? else { return Ok(None) };
+        self.reader.consume(1);
+        if b == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if b & 0xC0 != 0x80 {
+            self.column += 1;
+        }
+        Ok(Some(b))
+    }
+
+    fn skip_ws(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            match self.peek()? {
+                Some(b) if b.is_ascii_whitespace() => {
+                    self.bump()?;
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    fn position(&self) -> Position {
+        Position::Text { line: self.line, column: self.column }
+    }
+}
+
+/// What reading one value gave.
+enum Value {
+    Complete,
+    /// The input ended inside the value.
+    Truncated,
+    /// The value was larger than the cap; `bytes` were skipped.
+    TooLong { bytes: u64 },
+}
+
+/// Validates every message of a JSON document capture.
+pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Validator) -> Result<(), DocumentError> {
+    let mut cursor = Cursor { reader, line: 1, column: 1 };
+    if cursor.reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        cursor.reader.consume(3);
+    }
+    let mut buffer = Vec::new();
+    while let Some(first) = cursor.skip_ws()? {
+        if first == b'[' && !array_is_one_message(&mut cursor)? {
+            cursor.bump()?;
+            array_elements(&mut cursor, &mut buffer, cap, validator)?;
+        } else {
+            one_value(&mut cursor, &mut buffer, cap, validator)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the array starting here is itself a message (a Socket.IO event array begins with a
+/// string) rather than an array of messages.
+fn array_is_one_message(cursor: &mut Cursor) -> io::Result<bool> {
+    let head = cursor.reader.fill_buf()?;
+    Ok(matches!(head.iter().skip(1).find(|b| !b.is_ascii_whitespace()), Some(b'"')))
+}
+
+fn array_elements(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64, validator: &mut Validator) -> Result<(), DocumentError> {
+    if cursor.skip_ws()? == Some(b']') {
+        cursor.bump()?;
+        return Ok(());
+    }
+    loop {
+        if cursor.skip_ws()?.is_none() {
+            return truncated_array(cursor, validator);
+        }
+        if !one_value(cursor, buffer, cap, validator)? {
+            return Ok(());
+        }
+        match cursor.skip_ws()? {
+            Some(b',') => {
+                cursor.bump()?;
+            }
+            Some(b']') => {
+                cursor.bump()?;
+                return Ok(());
+            }
+            None => return truncated_array(cursor, validator),
+            Some(other) => {
+                return Err(DocumentError::Structure {
+                    line: cursor.line,
+                    message: format!(
+                        "expected `,` or `]` after a message in the array, found {:?} at column {}",
+                        other as char, cursor.column
+                    ),
+                });
+            }
+        }
+    }
+}
+
+fn truncated_array(cursor: &Cursor, validator: &mut Validator) -> Result<(), DocumentError> {
+    let message = "the capture ends inside the array of messages (missing `]`)".to_owned();
+    validator.capture_finding(crate::finding::Severity::Error, Check::Truncated, cursor.position(), message)?;
+    Ok(())
+}
+
+/// Reads and validates one value. Returns false when the input ended inside it.
+fn one_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64, validator: &mut Validator) -> Result<bool, DocumentError> {
+    let position = cursor.position();
+    let read = read_value(cursor, buffer, cap)?;
+    if let Value::TooLong { bytes } = read {
+        let message = format!("message of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)");
+        validator.unreadable_message(position, Check::RecordTooLarge, message)?;
+        return Ok(true);
+    }
+    let Ok(text) = std::str::from_utf8(buffer) else {
+        validator.unreadable_message(position, Check::Encoding, "not UTF-8 text".into())?;
+        return Ok(!matches!(read, Value::Truncated));
+    };
+    let truncated = matches!(read, Value::Truncated);
+    validator.message(&Record {
+        text,
+        position,
+        direction: None,
+        context: Vec::new(),
+        socket_family: None,
+        at_end_unterminated: truncated,
+    })?;
+    Ok(!truncated)
+}
+
+/// Copies one JSON value (by bracket matching, strings respected) into `buffer`. Scalars end at
+/// whitespace, `,` or `]`.
+fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result<Value> {
+    buffer.clear();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut skipped: u64 = 0;
+    loop {
+        let Some(b) = cursor.peek()? else {
+            return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Truncated });
+        };
+        let scalar_end = depth == 0 && !in_string && (b.is_ascii_whitespace() || b == b',' || b == b']');
+        if scalar_end && !buffer.is_empty() {
+            return Ok(Value::Complete);
+        }
+        cursor.bump()?;
+        if skipped > 0 || buffer.len() as u64 >= cap {
+            skipped += buffer.len() as u64 + 1;
+            buffer.clear();
+            buffer.shrink_to(64 * 1024);
+        } else {
+            buffer.push(b);
+        }
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
+                }
+            }
+            _ => {}
+        }
+    }
+}

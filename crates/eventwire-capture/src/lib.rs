@@ -1,0 +1,170 @@
+//! eventwire-capture: reads captured WebSocket traffic (JSON Lines, JSON documents, HAR,
+//! Socket.IO frame logs, prefixed log lines; any of them gzip-compressed) and validates every
+//! message against the eventwire protocol types, reporting findings as it goes.
+//!
+//! ```
+//! use eventwire_capture::{Event, Options, validate_reader};
+//!
+//! let capture = "{\"type\":\"ping\",\"session_id\":\"s1\",\"timestamp\":1}\n{\"type\":\"pnig\"}\n";
+//! let mut findings = Vec::new();
+//! let report = validate_reader(capture.as_bytes(), "capture.jsonl", &Options::default(), &mut |event| {
+//!     if let Event::Finding(finding) = event {
+//!         findings.push(finding);
+//!     }
+//!     Ok(())
+//! });
+//! assert_eq!((report.summary.messages, report.summary.invalid), (2, 1));
+//! assert_eq!(findings[0].location.line, Some(2));
+//! assert!(findings[0].message.contains("did you mean `ping`?"));
+//! ```
+//!
+//! Findings and verdicts stream out in input order through a callback, so memory stays flat whatever the
+//! size of the capture. Every string in a finding is redacted of secrets (see [`redact`]).
+
+mod check;
+mod detect;
+mod document;
+mod finding;
+mod har;
+mod lines;
+pub mod locate;
+pub mod redact;
+pub mod socketio;
+mod source;
+
+use std::io::{self, Read};
+use std::path::Path;
+
+pub use check::{Event, Sink, Verdict};
+pub use detect::{InputFormat, detect};
+pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
+
+use eventwire::Family;
+
+/// The default cap on one record (a line, a message): 16 MiB.
+pub const DEFAULT_MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How to read and validate a capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The format, or `None` to detect it from the content and file name.
+    pub format: Option<InputFormat>,
+    /// Accept only messages of this family.
+    pub family: Option<Family>,
+    /// The largest record (line, JSON value, WebSocket message) read; larger ones are reported
+    /// and skipped, or end the file where it cannot be resumed (HAR).
+    pub max_record_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES }
+    }
+}
+
+/// Why a file could not be read, or not read to its end, as a capture.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The file could not be opened or read (including a corrupt gzip stream).
+    #[error("cannot read: {0}")]
+    Read(#[source] io::Error),
+    /// The file is not a capture of the format it was read as.
+    #[error("not a valid {format} capture: {message}")]
+    Format {
+        /// The format it was read as.
+        format: &'static str,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// A HAR WebSocket message is larger than the record size cap; a HAR cannot be resumed after one.
+    #[error("HAR entry {entry}, message {message} is larger than the record size cap of {cap} bytes (raise it with --max-record-size); the rest of the file was not read")]
+    RecordTooLarge {
+        /// 1-based entry.
+        entry: usize,
+        /// 1-based message of the entry.
+        message: usize,
+        /// The cap.
+        cap: u64,
+    },
+    /// Writing findings failed (the output was closed).
+    #[error("cannot write the report: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// What validating one file gave: its format, counts, and whether it could be read to the end.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The format it was read as (`None` when it could not be opened).
+    pub format: Option<InputFormat>,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// The counts, up to where reading stopped.
+    pub summary: Summary,
+    /// Why reading stopped early, if it did.
+    pub failure: Option<CaptureError>,
+}
+
+/// Validates the capture at `path` (`-` is standard input).
+pub fn validate_path(path: &Path, options: &Options, sink: &mut Sink) -> FileReport {
+    match source::open(path) {
+        Ok(source) => validate_source(source, &path.to_string_lossy(), options, sink),
+        Err(error) => FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) },
+    }
+}
+
+/// Validates a capture read from `reader`; `name` (a file name) helps format detection.
+pub fn validate_reader(reader: impl Read + 'static, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
+    match source::from_reader(reader) {
+        Ok(source) => validate_source(source, name, options, sink),
+        Err(error) => FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) },
+    }
+}
+
+fn validate_source(mut source: source::Source, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
+    let format = options.format.unwrap_or_else(|| detect(&source.head, name));
+    let cap = options.max_record_bytes;
+    let mut validator = check::Validator::new(options.family, sink);
+    let reader = &mut *source.reader;
+    let read = match format {
+        InputFormat::Har => har::validate(reader, cap, &mut validator).map_err(|error| match error {
+            har::HarError::Io(error) => io_failure(error),
+            har::HarError::Invalid(message) => CaptureError::Format { format: format.name(), message },
+            har::HarError::TooLarge { entry, message } => CaptureError::RecordTooLarge { entry, message, cap },
+        }),
+        InputFormat::Json => document::validate(reader, cap, &mut validator).map_err(|error| match error {
+            document::DocumentError::Io(error) => io_failure(error),
+            document::DocumentError::Structure { line, message } => {
+                CaptureError::Format { format: format.name(), message: format!("line {line}: {message}") }
+            }
+        }),
+        InputFormat::Jsonl | InputFormat::SocketIo | InputFormat::Log => {
+            lines::validate(reader, format, cap, &mut validator).map_err(io_failure)
+        }
+    };
+    let summary_of = |validator: check::Validator| match validator.finish() {
+        Ok(summary) => (summary, None),
+        Err(error) => (Summary::default(), Some(CaptureError::Output(error))),
+    };
+    let failure = read.err();
+    let (summary, finish_failure) = if matches!(failure, Some(CaptureError::Output(_))) {
+        (validator.summary.clone(), None)
+    } else {
+        summary_of(validator)
+    };
+    FileReport { format: Some(format), gzip: source.gzip, summary, failure: failure.or(finish_failure) }
+}
+
+/// Sorts an I/O error: the sink's write errors are marked by the validator (they come back
+/// through the same `io::Result`), the rest are read errors.
+fn io_failure(error: io::Error) -> CaptureError {
+    if error.get_ref().is_some_and(|inner| inner.is::<OutputError>()) {
+        CaptureError::Output(error)
+    } else {
+        CaptureError::Read(error)
+    }
+}
+
+/// Marks an I/O error as coming from the output, not the capture.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct OutputError(pub(crate) String);

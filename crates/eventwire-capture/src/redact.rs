@@ -1,0 +1,119 @@
+//! Secret redaction: every string eventwire prints passes through here, so tokens in URLs,
+//! credentials in headers and auth fields in payloads never reach any output format.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What a redacted secret is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Names of JSON fields and headers whose values are secrets (compared case-insensitively, with
+/// `-` read as `_`).
+const SECRET_FIELDS: &str = "token|access_token|refresh_token|id_token|auth|auth_token|authorization|proxy_authorization|\
+api_key|apikey|x_api_key|x_auth_token|secret|client_secret|password|passwd|cookie|set_cookie|jwt|credentials|private_key";
+
+/// Extra names of URL query parameters that carry secrets.
+const SECRET_PARAMS: &str = "key|sig|signature|sid|code|session";
+
+struct Pattern {
+    regex: Regex,
+    /// The capture group holding the secret.
+    group: usize,
+}
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let fields = SECRET_FIELDS.replace('_', "[_-]");
+    let build = |regex: String, group| Pattern { regex: Regex::new(&regex).expect("valid redaction pattern"), group };
+    vec![
+        // "token": "...", also with escaped quotes inside (JSON inside a JSON string).
+        build(format!(r#"(?i)\\?"(?:{fields})\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)\\?""#), 1),
+        // "token": 12345 or a non-string value up to the next delimiter.
+        build(format!(r#"(?i)"(?:{fields})"\s*:\s*([^\s",}}\]"][^,}}\]]*)"#), 1),
+        // Query parameters and key=value pairs: ?token=..., &sid=..., token=...
+        build(format!(r#"(?i)(?:^|[?&;\s,'"(])(?:{fields}|{SECRET_PARAMS})=([^&#\s"'<>\\;,)]+)"#), 1),
+        // Header lines: Authorization: Bearer ..., Cookie: a=b; c=d
+        build(
+            r#"(?i)\b(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token)\s*:\s*([^\r\n"`]+)"#
+                .to_owned(),
+            1,
+        ),
+        // Authorization schemes anywhere: Bearer eyJ..., Basic dXNlcjpw...
+        build(r#"(?i)\b(?:bearer|basic|digest)\s+([A-Za-z0-9\-._~+/]{6,}=*)"#.to_owned(), 1),
+        // URL user info: ws://user:password@host
+        build(r#"(?i)\b[a-z][a-z0-9+.-]*://([^/\s:@"']+(?::[^/\s@"']*)?)@"#.to_owned(), 1),
+    ]
+});
+
+/// The byte ranges of `text` that hold secrets, sorted and without overlaps.
+pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut ranges: Vec<Range<usize>> = PATTERNS
+        .iter()
+        .flat_map(|pattern| {
+            pattern.regex.captures_iter(text).filter_map(|captures| captures.get(pattern.group).map(|m| m.range()))
+        })
+        .filter(|range| !range.is_empty() && &text[range.clone()] != REDACTED)
+        .collect();
+    ranges.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// `text` with every secret replaced by [`REDACTED`].
+pub fn redact(text: &str) -> String {
+    let ranges = secret_ranges(text);
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for range in ranges {
+        out.push_str(&text[at..range.start]);
+        out.push_str(REDACTED);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_tokens_in_urls_headers_and_payloads() {
+        let cases = [
+            ("ws://h:4000/ws?token=s3cret&x=1", "ws://h:4000/ws?token=[REDACTED]&x=1"),
+            ("wss://h/socket.io/?EIO=4&transport=websocket&sid=abc123", "wss://h/socket.io/?EIO=4&transport=websocket&sid=[REDACTED]"),
+            ("Authorization: Bearer abc.def.ghi", "Authorization: [REDACTED]"),
+            ("sent with bearer abcdef123456", "sent with bearer [REDACTED]"),
+            (r#"{"type":"auth","token":"s3cret"}"#, r#"{"type":"auth","token":"[REDACTED]"}"#),
+            (r#"{"Password": 123456}"#, r#"{"Password": [REDACTED]}"#),
+            (r#"{\"api-key\":\"k\"}"#, r#"{\"api-key\":\"[REDACTED]\"}"#),
+            ("ws://alice:pw@host/ws", "ws://[REDACTED]@host/ws"),
+            ("Cookie: session=1; theme=dark", "Cookie: [REDACTED]"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn leaves_protocol_fields_alone() {
+        let text = r#"{"type":"chat","session_id":"s1","timestamp":1,"message":"a token of thanks"}"#;
+        assert_eq!(redact(text), text);
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        let once = redact("ws://h/ws?token=abc");
+        assert_eq!(redact(&once), once);
+    }
+}

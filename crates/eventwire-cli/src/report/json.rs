@@ -1,0 +1,95 @@
+//! `--format json`: one JSON object per finding (JSON Lines), then one summary object.
+
+use std::io::{self, Write};
+
+use eventwire_capture::{FileReport, Finding, Summary};
+use serde_json::{Map, Value, json};
+
+use super::{Report, Totals, failure_text};
+
+/// The JSON Lines report.
+pub struct Json<W: Write> {
+    out: W,
+}
+
+impl<W: Write> Json<W> {
+    /// A report writing to `out`.
+    pub fn new(out: W) -> Self {
+        Json { out }
+    }
+
+    fn line(&mut self, value: &Value) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, value)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+/// A finding as a JSON object; every key is always present (`null` where it does not apply).
+pub fn finding_object(file: &str, finding: &Finding) -> Value {
+    let location = &finding.location;
+    json!({
+        "file": file,
+        "line": location.line,
+        "column": location.column,
+        "message_index": location.message_index,
+        "entry": location.entry,
+        "entry_message": location.entry_message,
+        "family": finding.family.map(|f| f.name()),
+        "type": finding.kind.map(|k| k.tag),
+        "type_name": finding.kind.map(|k| k.type_name),
+        "severity": finding.severity.name(),
+        "check": finding.check.code(),
+        "path": finding.pointer,
+        "message": finding.message,
+        "context": finding.context,
+    })
+}
+
+/// The counts as a JSON object.
+pub fn summary_object(summary: &Summary) -> Map<String, Value> {
+    let tally = |messages: usize, invalid: usize| json!({ "messages": messages, "invalid": invalid });
+    let mut object = Map::new();
+    object.insert("messages".into(), summary.messages.into());
+    object.insert("valid".into(), summary.valid().into());
+    object.insert("invalid".into(), summary.invalid.into());
+    object.insert("errors".into(), summary.errors.into());
+    object.insert("warnings".into(), summary.warnings.into());
+    object.insert("capture_errors".into(), summary.capture_errors.into());
+    object.insert("control_frames".into(), summary.control_frames.into());
+    object.insert("skipped_lines".into(), summary.skipped_lines.into());
+    let families = summary.by_family.iter().map(|(f, t)| (f.to_string(), tally(t.messages, t.invalid)));
+    object.insert("by_family".into(), Value::Object(families.collect()));
+    let types = summary.by_type.iter().map(|((f, tag), t)| (format!("{f}/{tag}"), tally(t.messages, t.invalid)));
+    object.insert("by_type".into(), Value::Object(types.collect()));
+    let checks = summary.by_check.iter().map(|(check, n)| (check.code().to_owned(), Value::from(*n)));
+    object.insert("by_check".into(), Value::Object(checks.collect()));
+    object
+}
+
+impl<W: Write> Report for Json<W> {
+    fn finding(&mut self, file: &str, finding: &Finding) -> io::Result<()> {
+        self.line(&finding_object(file, finding))
+    }
+
+    fn file_done(&mut self, file: &str, report: &FileReport) -> io::Result<()> {
+        let Some(failure) = failure_text(report) else { return Ok(()) };
+        self.line(&json!({
+            "file": file,
+            "line": null, "column": null, "message_index": null, "entry": null, "entry_message": null,
+            "family": null, "type": null, "type_name": null,
+            "severity": "error",
+            "check": "unreadable",
+            "path": "",
+            "message": failure,
+            "context": [],
+        }))
+    }
+
+    fn finish(&mut self, totals: &Totals) -> io::Result<()> {
+        let mut summary = summary_object(&totals.summary);
+        summary.insert("files".into(), totals.files.into());
+        summary.insert("unreadable_files".into(), totals.unreadable.into());
+        self.line(&json!({ "summary": summary }))?;
+        super::flush(&mut self.out)
+    }
+}

@@ -1,0 +1,97 @@
+//! The report formats of `eventwire validate`: human text, JSON Lines, GitHub annotations and
+//! SARIF. Each receives findings as they are found, each file's outcome, then the totals.
+
+mod github;
+mod json;
+mod sarif;
+mod text;
+
+use std::io::{self, Write};
+
+use eventwire_capture::{FileReport, Finding, Summary};
+
+use crate::args::{ColorArg, OutputFormat};
+
+pub use text::Text;
+
+/// What all files together gave.
+#[derive(Default)]
+pub struct Totals {
+    /// Files given.
+    pub files: usize,
+    /// Files that could not be read, or not to their end.
+    pub unreadable: usize,
+    /// The sum of the files' counts.
+    pub summary: Summary,
+}
+
+/// A report format.
+pub trait Report {
+    /// A finding in `file`, in input order.
+    fn finding(&mut self, file: &str, finding: &Finding) -> io::Result<()>;
+    /// `file` is done (or could not be read; see `report.failure`).
+    fn file_done(&mut self, file: &str, report: &FileReport) -> io::Result<()>;
+    /// Everything is done.
+    fn finish(&mut self, totals: &Totals) -> io::Result<()>;
+}
+
+/// The report for `format`, writing to standard output.
+pub fn new(format: OutputFormat, color: ColorArg) -> Box<dyn Report> {
+    let out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
+    match format {
+        OutputFormat::Text => {
+            let choice = match color {
+                ColorArg::Auto => anstream::ColorChoice::Auto,
+                ColorArg::Always => anstream::ColorChoice::Always,
+                ColorArg::Never => anstream::ColorChoice::Never,
+            };
+            let stream = anstream::AutoStream::new(io::stdout(), choice);
+            Box::new(Text::new(io::BufWriter::with_capacity(64 * 1024, stream)))
+        }
+        OutputFormat::Json => Box::new(json::Json::new(out)),
+        OutputFormat::Github => Box::new(github::Github::new(out)),
+        OutputFormat::Sarif => Box::new(sarif::Sarif::new(out)),
+    }
+}
+
+/// `family/tag` of a finding's message type, or its family alone.
+pub fn type_label(finding: &Finding) -> Option<String> {
+    match (finding.kind, finding.family) {
+        (Some(kind), _) => Some(format!("{}/{}", kind.family, kind.tag)),
+        (None, Some(family)) => Some(family.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// Where a finding is, as a person reads it: `file:line:column`, or `file: entry E, message M`.
+pub fn place(file: &str, finding: &Finding) -> String {
+    let location = &finding.location;
+    match (location.line, location.column, location.entry) {
+        (Some(line), Some(column), _) => format!("{file}:{line}:{column}"),
+        (Some(line), None, _) => format!("{file}:{line}"),
+        (None, _, Some(entry)) => match location.entry_message {
+            Some(message) => format!("{file}: HAR entry {entry}, WebSocket message {message}"),
+            None => format!("{file}: HAR entry {entry}"),
+        },
+        (None, _, None) => file.to_owned(),
+    }
+}
+
+/// The failure of a file, redacted (a parser's message may quote the capture).
+pub fn failure_text(report: &FileReport) -> Option<String> {
+    report.failure.as_ref().map(|failure| eventwire_capture::redact::redact(&failure.to_string()))
+}
+
+/// `3 invalid` style counts joined by commas, for the summaries.
+pub fn counts<'a>(items: impl Iterator<Item = (String, usize, usize)> + 'a) -> String {
+    items
+        .map(|(name, messages, invalid)| {
+            if invalid > 0 { format!("{name} {messages} ({invalid} invalid)") } else { format!("{name} {messages}") }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn flush(out: &mut impl Write) -> io::Result<()> {
+    out.flush()
+}

@@ -1,0 +1,119 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning tools. Written as a stream (header, one result
+//! at a time, footer) so that a capture with millions of findings needs no memory for them.
+
+use std::io::{self, Write};
+
+use eventwire_capture::{Check, FileReport, Finding, Severity};
+use serde_json::{Value, json};
+
+use super::{Report, Totals, failure_text};
+
+/// The SARIF report.
+pub struct Sarif<W: Write> {
+    out: W,
+    started: bool,
+    results: usize,
+    notifications: Vec<Value>,
+}
+
+impl<W: Write> Sarif<W> {
+    /// A report writing to `out`.
+    pub fn new(out: W) -> Self {
+        Sarif { out, started: false, results: 0, notifications: Vec::new() }
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let rules: Vec<Value> = Check::all()
+            .map(|check| {
+                json!({
+                    "id": check.code(),
+                    "shortDescription": { "text": check.description() },
+                    "defaultConfiguration": { "level": if is_warning(check) { "warning" } else { "error" } },
+                })
+            })
+            .collect();
+        let driver = json!({
+            "name": "eventwire",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/eventwire/eventwire",
+            "rules": rules,
+        });
+        write!(
+            self.out,
+            r#"{{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{{"tool":{{"driver":{driver}}},"columnKind":"unicodeCodePoints","results":["#
+        )
+    }
+}
+
+fn is_warning(check: Check) -> bool {
+    matches!(check, Check::TimestampUnit | Check::NoSocketMessages | Check::FamilyMismatch | Check::BinaryFrame)
+}
+
+fn rule_index(check: Check) -> usize {
+    Check::all().position(|c| c == check).expect("every check is a rule")
+}
+
+/// A relative path as a URI reference: forward slashes, spaces and `%` escaped.
+fn uri(file: &str) -> String {
+    file.replace('\\', "/").replace('%', "%25").replace(' ', "%20")
+}
+
+impl<W: Write> Report for Sarif<W> {
+    fn finding(&mut self, file: &str, finding: &Finding) -> io::Result<()> {
+        self.start()?;
+        let location = &finding.location;
+        let mut physical = json!({ "artifactLocation": { "uri": uri(file) } });
+        if let Some(line) = location.line {
+            physical["region"] = json!({ "startLine": line, "startColumn": location.column.unwrap_or(1) });
+        }
+        let mut sarif_location = json!({ "physicalLocation": physical });
+        if !finding.pointer.is_empty() {
+            sarif_location["logicalLocations"] = json!([{ "fullyQualifiedName": finding.pointer, "kind": "member" }]);
+        }
+        let result = json!({
+            "ruleId": finding.check.code(),
+            "ruleIndex": rule_index(finding.check),
+            "level": match finding.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "message": { "text": finding.message },
+            "locations": [sarif_location],
+            "properties": {
+                "family": finding.family.map(|f| f.name()),
+                "type": finding.kind.map(|k| k.tag),
+                "messageIndex": location.message_index,
+                "harEntry": location.entry,
+                "harEntryMessage": location.entry_message,
+                "context": finding.context,
+            },
+        });
+        if self.results > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.results += 1;
+        serde_json::to_writer(&mut self.out, &result).map_err(io::Error::from)
+    }
+
+    fn file_done(&mut self, file: &str, report: &FileReport) -> io::Result<()> {
+        if let Some(failure) = failure_text(report) {
+            self.notifications.push(json!({
+                "level": "error",
+                "message": { "text": failure },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(file) } } }],
+            }));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, totals: &Totals) -> io::Result<()> {
+        self.start()?;
+        let invocation = json!({
+            "executionSuccessful": totals.unreadable == 0,
+            "toolExecutionNotifications": self.notifications,
+        });
+        writeln!(self.out, r#"],"invocations":[{invocation}]}}]}}"#)?;
+        super::flush(&mut self.out)
+    }
+}
