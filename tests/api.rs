@@ -228,3 +228,80 @@ fn every_seed_example_is_a_fixture() {
     }
     assert_eq!(examples, fixtures.len(), "every seed_ fixture comes from a seed document");
 }
+
+/// Reports count findings by rule; the rule comes from the error, whichever of serde, the
+/// newtypes or the router wrote it.
+#[test]
+fn errors_are_classified_by_the_rule_they_break() {
+    use eventwire::Rule;
+    let cases = [
+        ("health/invalid_nan.json", Rule::Syntax),
+        ("stream/invalid_single_quotes.json", Rule::Syntax),
+        ("unrouted/invalid_no_envelope.json", Rule::Envelope),
+        ("assistant/invalid_missing_payload.json", Rule::Envelope),
+        ("health/invalid_type_typo.json", Rule::UnknownType),
+        ("media/invalid_event_name_typo.json", Rule::UnknownType),
+        ("health/invalid_duplicate_key.json", Rule::DuplicateKey),
+        ("health/invalid_duplicate_type_key.json", Rule::DuplicateKey),
+        ("simulation/invalid_metadata_duplicate_key.json", Rule::DuplicateKey),
+        ("health/invalid_unknown_field.json", Rule::UnknownField),
+        ("media/invalid_video_frame_unknown_field.json", Rule::UnknownField),
+        ("health/invalid_missing_mode.json", Rule::MissingField),
+        ("media/invalid_placeholder_missing_num.json", Rule::MissingField),
+        ("media/invalid_audio_url_safe.json", Rule::Base64),
+        ("stream/invalid_transcription_request_unpadded.json", Rule::Base64),
+        ("media/invalid_audio_not_whole_samples.json", Rule::AudioSamples),
+        ("media/invalid_audio_empty.json", Rule::AudioSamples),
+        ("media/invalid_video_not_jpeg.json", Rule::Jpeg),
+        ("media/invalid_video_png_data_url.json", Rule::Jpeg),
+        ("health/invalid_health_score_above_1.json", Rule::Value),
+        ("health/invalid_required_null.json", Rule::Value),
+    ];
+    for (name, rule) in cases {
+        let error = eventwire::decode(&fixture(name)).expect_err(name);
+        assert_eq!(error.rule(), rule, "{name}: {error}");
+        assert_eq!(error.is_about_key(), matches!(rule, Rule::UnknownField | Rule::DuplicateKey), "{name}");
+    }
+    let codes: std::collections::BTreeSet<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+    assert_eq!(codes.len(), Rule::ALL.len(), "codes are distinct");
+}
+
+/// `Message::unix_seconds` finds the timestamp of every type documented in Unix seconds (health,
+/// assistant updates), at the right pointer, and nothing for the others.
+#[test]
+fn unix_seconds_timestamps_are_found_where_documented() {
+    for entry in glob_fixtures("valid_").into_iter().chain(glob_fixtures("seed_")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let message = eventwire::decode(&text).unwrap();
+        let kind = message.kind();
+        let documented =
+            kind.family == Family::Health || (kind.family == Family::Assistant && kind.tag != "subscription");
+        match message.unix_seconds() {
+            Some((pointer, timestamp)) => {
+                assert!(documented, "{}", entry.display());
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    value.pointer(pointer).and_then(Value::as_f64),
+                    Some(timestamp.get()),
+                    "{}",
+                    entry.display()
+                );
+            }
+            None => assert!(!documented, "{}", entry.display()),
+        }
+    }
+}
+
+fn glob_fixtures(prefix: &str) -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for family in std::fs::read_dir(workspace_root().join("tests/fixtures")).unwrap() {
+        for file in std::fs::read_dir(family.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.file_name().unwrap().to_str().unwrap().starts_with(prefix) {
+                paths.push(path);
+            }
+        }
+    }
+    assert!(!paths.is_empty());
+    paths
+}

@@ -14,6 +14,22 @@ use crate::codegen::workspace_root;
 /// The cargo-insta release the snapshots are written with.
 const CARGO_INSTA_VERSION: &str = "1.49.0";
 
+/// Builds the release binary and runs `xtask/scripts/peak_rss.py` on it.
+pub fn peak_rss(jsonl_gb: f64, har_gb: f64) -> anyhow::Result<()> {
+    let root = workspace_root();
+    step("build release", cargo(&root).args(["build", "--release", "--quiet", "--package", "eventwire-cli"]))?;
+    let binary = root.join("target/release/eventwire");
+    step(
+        "peak RSS on growing captures",
+        Command::new("python3").arg(root.join("xtask/scripts/peak_rss.py")).arg(binary).args([
+            "--jsonl-gb",
+            &jsonl_gb.to_string(),
+            "--har-gb",
+            &har_gb.to_string(),
+        ]),
+    )
+}
+
 /// Runs every test; fails on the first step that fails.
 pub fn run() -> anyhow::Result<()> {
     let root = workspace_root();

@@ -74,6 +74,7 @@ struct PendingBinary {
     index: usize,
     invalid: bool,
     location: Location,
+    excerpt: Option<crate::finding::Excerpt>,
     context: Vec<String>,
 }
 
@@ -191,7 +192,13 @@ impl<'s> Validator<'s> {
     }
 
     /// Reports a problem of the capture itself (not of one message) at `position`.
-    pub fn capture_finding(&mut self, severity: Severity, check: Check, position: Position, message: String) -> io::Result<()> {
+    pub fn capture_finding(
+        &mut self,
+        severity: Severity,
+        check: Check,
+        position: Position,
+        message: String,
+    ) -> io::Result<()> {
         self.emit(capture_level(severity, check, position_location(position), message))
     }
 
@@ -218,7 +225,13 @@ impl<'s> Validator<'s> {
         Ok(self.summary)
     }
 
-    fn check_message(&mut self, record: &Record, text: &str, offset: usize, attachments: Option<usize>) -> io::Result<()> {
+    fn check_message(
+        &mut self,
+        record: &Record,
+        text: &str,
+        offset: usize,
+        attachments: Option<usize>,
+    ) -> io::Result<()> {
         let verdict = match self.family {
             Some(family) => eventwire::decode_family(text, family),
             None => eventwire::decode(text),
@@ -229,11 +242,12 @@ impl<'s> Validator<'s> {
             Ok(message) => Some(message.kind()),
             Err(error) => error.kind(),
         };
-        let family = kind.map(|k| k.family).or_else(|| match &verdict {
+        let claimed_family = match &verdict {
             Err(DecodeError::UnknownTag { family, .. }) => Some(*family),
             Err(DecodeError::Envelope { family, .. }) => *family,
             _ => None,
-        });
+        };
+        let family = kind.map(|k| k.family).or(claimed_family);
         let finding = |severity, check, pointer: &str, message: String, span: Option<std::ops::Range<usize>>| {
             let span = span.or_else(|| locate::span(text, pointer, false)).unwrap_or(0..text.len());
             Finding {
@@ -279,7 +293,7 @@ impl<'s> Validator<'s> {
             if let (Some(hint), true) = (record.socket_family, self.family.is_none()) {
                 if hint != message.family() {
                     let message = format!(
-                        "a {} message on a socket whose URL suggests the {hint} family",
+                        "a message of the {} family on a socket whose URL suggests the {hint} family",
                         message.family()
                     );
                     findings.push(finding(Severity::Warning, Check::FamilyMismatch, "", message, Some(0..0)));
@@ -298,7 +312,9 @@ impl<'s> Validator<'s> {
             if let (Some(num), Some(declared)) = (audio_attachment, attachments) {
                 if num >= declared {
                     let message = if declared == 0 {
-                        format!("the payload is attachment {num}, but the frame has no attachments (send binary audio as a binary event, `451-[...]`)")
+                        format!(
+                            "the payload is attachment {num}, but the frame has no attachments (send binary audio as a binary event, `451-[...]`)"
+                        )
                     } else {
                         format!("the payload is attachment {num}, but the frame declares only {declared}")
                     };
@@ -322,6 +338,8 @@ impl<'s> Validator<'s> {
                 index,
                 invalid,
                 location,
+                excerpt: locate::span(text, "/1", false)
+                    .map(|span| self.excerpt(record, offset + span.start..offset + span.end)),
                 context: record.context.clone(),
             });
             return Ok(());
@@ -369,7 +387,7 @@ impl<'s> Validator<'s> {
                 pointer: "/1".into(),
                 message,
                 context: pending.context.clone(),
-                excerpt: None,
+                excerpt: pending.excerpt.clone(),
             })?;
         }
         self.verdict(verdict)
@@ -398,12 +416,9 @@ impl<'s> Validator<'s> {
                 let column = if lines_down == 0 { column + col } else { col + 1 };
                 Location { line: Some(line + lines_down), column: Some(column), message_index, ..Location::default() }
             }
-            Position::Har { entry, message } => Location {
-                message_index,
-                entry: Some(entry),
-                entry_message: Some(message),
-                ..Location::default()
-            },
+            Position::Har { entry, message } => {
+                Location { message_index, entry: Some(entry), entry_message: Some(message), ..Location::default() }
+            }
         }
     }
 
@@ -444,14 +459,19 @@ fn capture_level(severity: Severity, check: Check, location: Location, message: 
 }
 
 /// The check, sentence and span (bytes of the message text) of a decode error.
-fn describe(error: &DecodeError, text: &str, at_end_unterminated: bool) -> (Check, String, Option<std::ops::Range<usize>>) {
+fn describe(
+    error: &DecodeError,
+    text: &str,
+    at_end_unterminated: bool,
+) -> (Check, String, Option<std::ops::Range<usize>>) {
     match error {
         DecodeError::Syntax { message, line, column, hint } => {
             let at = locate::offset_of(text, *line, *column);
             let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
             let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
             if at_end_unterminated && message.starts_with("EOF while parsing") {
-                let message = format!("the capture ends in the middle of this message (its last line is cut off): {message}");
+                let message =
+                    format!("the capture ends in the middle of this message (its last line is cut off): {message}");
                 return (Check::Truncated, message, Some(at..end));
             }
             (Check::Message(Rule::Syntax), format!("not valid JSON: {message}{hint}"), Some(at..end))

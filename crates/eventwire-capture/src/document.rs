@@ -12,7 +12,10 @@ use crate::finding::Check;
 pub(crate) enum DocumentError {
     Io(io::Error),
     /// The structure around the messages is broken at this line.
-    Structure { line: usize, message: String },
+    Structure {
+        line: usize,
+        message: String,
+    },
 }
 
 impl From<io::Error> for DocumentError {
@@ -67,7 +70,9 @@ enum Value {
     /// The input ended inside the value.
     Truncated,
     /// The value was larger than the cap; `bytes` were skipped.
-    TooLong { bytes: u64 },
+    TooLong {
+        bytes: u64,
+    },
 }
 
 /// Validates every message of a JSON document capture.
@@ -95,7 +100,12 @@ fn array_is_one_message(cursor: &mut Cursor) -> io::Result<bool> {
     Ok(matches!(head.iter().skip(1).find(|b| !b.is_ascii_whitespace()), Some(b'"')))
 }
 
-fn array_elements(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64, validator: &mut Validator) -> Result<(), DocumentError> {
+fn array_elements(
+    cursor: &mut Cursor,
+    buffer: &mut Vec<u8>,
+    cap: u64,
+    validator: &mut Validator,
+) -> Result<(), DocumentError> {
     if cursor.skip_ws()? == Some(b']') {
         cursor.bump()?;
         return Ok(());
@@ -136,11 +146,18 @@ fn truncated_array(cursor: &Cursor, validator: &mut Validator) -> Result<(), Doc
 }
 
 /// Reads and validates one value. Returns false when the input ended inside it.
-fn one_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64, validator: &mut Validator) -> Result<bool, DocumentError> {
+fn one_value(
+    cursor: &mut Cursor,
+    buffer: &mut Vec<u8>,
+    cap: u64,
+    validator: &mut Validator,
+) -> Result<bool, DocumentError> {
     let position = cursor.position();
     let read = read_value(cursor, buffer, cap)?;
     if let Value::TooLong { bytes } = read {
-        let message = format!("message of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)");
+        let message = format!(
+            "message of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)"
+        );
         validator.unreadable_message(position, Check::RecordTooLarge, message)?;
         return Ok(true);
     }

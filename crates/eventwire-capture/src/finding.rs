@@ -94,13 +94,17 @@ impl Check {
         match self {
             Check::Message(rule) => rule.description(),
             Check::Direction => "A message seen travelling the other way than its type says (C→S or S→C).",
-            Check::Attachment => "A Socket.IO binary attachment that is missing, unexpected, or not whole Float32 samples.",
+            Check::Attachment => {
+                "A Socket.IO binary attachment that is missing, unexpected, or not whole Float32 samples."
+            }
             Check::Frame => "A Socket.IO / Engine.IO frame that cannot be parsed.",
             Check::Truncated => "The capture ends in the middle of a message.",
             Check::RecordTooLarge => "One record is larger than the record size cap (--max-record-size).",
             Check::Encoding => "A record that is not UTF-8 text.",
             Check::TimestampUnit => "A timestamp documented as Unix seconds whose value looks like milliseconds.",
-            Check::NoSocketMessages => "A HAR WebSocket entry without its messages (Firefox and Safari do not export them).",
+            Check::NoSocketMessages => {
+                "A HAR WebSocket entry without its messages (Firefox and Safari do not export them)."
+            }
             Check::FamilyMismatch => "A message of another family than its socket's URL suggests.",
             Check::BinaryFrame => "A binary WebSocket frame where the protocol sends only text.",
         }

@@ -23,7 +23,10 @@ pub(crate) enum HarError {
     /// Not JSON, or not shaped like a HAR.
     Invalid(String),
     /// One WebSocket message is larger than the cap.
-    TooLarge { entry: usize, message: usize },
+    TooLarge {
+        entry: usize,
+        message: usize,
+    },
 }
 
 /// Counts bytes read and fails a read that goes past the current record's limit.
@@ -76,7 +79,8 @@ impl State<'_, '_> {
 /// Validates the WebSocket messages of a HAR capture.
 pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Validator) -> Result<(), HarError> {
     let guard = Rc::new(Guard::default());
-    let mut state = State { validator, guard: guard.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
+    let mut state =
+        State { validator, guard: guard.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
     let mut deserializer = serde_json::Deserializer::from_reader(Guarded { inner: reader, guard: guard.clone() });
     let result = Root(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Some(failure) = state.failure.take() {
@@ -328,7 +332,10 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
     if let Some(url) = &socket.url {
         context.push(format!("socket {url}"));
     }
-    context.extend(direction.map(|d| format!("{} {}", if d == Direction::ClientToServer { "sent" } else { "received" }, d.arrow())));
+    context.extend(
+        direction
+            .map(|d| format!("{} {}", if d == Direction::ClientToServer { "sent" } else { "received" }, d.arrow())),
+    );
     let data = message.data.unwrap_or_default();
     let record = Record {
         text: &data,

@@ -77,7 +77,9 @@ pub enum CaptureError {
         message: String,
     },
     /// A HAR WebSocket message is larger than the record size cap; a HAR cannot be resumed after one.
-    #[error("HAR entry {entry}, message {message} is larger than the record size cap of {cap} bytes (raise it with --max-record-size); the rest of the file was not read")]
+    #[error(
+        "HAR entry {entry}, message {message} is larger than the record size cap of {cap} bytes (raise it with --max-record-size); the rest of the file was not read"
+    )]
     RecordTooLarge {
         /// 1-based entry.
         entry: usize,
@@ -108,7 +110,12 @@ pub struct FileReport {
 pub fn validate_path(path: &Path, options: &Options, sink: &mut Sink) -> FileReport {
     match source::open(path) {
         Ok(source) => validate_source(source, &path.to_string_lossy(), options, sink),
-        Err(error) => FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) },
+        Err(error) => FileReport {
+            format: None,
+            gzip: false,
+            summary: Summary::default(),
+            failure: Some(CaptureError::Read(error)),
+        },
     }
 }
 
@@ -116,7 +123,12 @@ pub fn validate_path(path: &Path, options: &Options, sink: &mut Sink) -> FileRep
 pub fn validate_reader(reader: impl Read + 'static, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
     match source::from_reader(reader) {
         Ok(source) => validate_source(source, name, options, sink),
-        Err(error) => FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) },
+        Err(error) => FileReport {
+            format: None,
+            gzip: false,
+            summary: Summary::default(),
+            failure: Some(CaptureError::Read(error)),
+        },
     }
 }
 

@@ -46,7 +46,11 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>, cap: u64) -> io::Re
         let consumed = chunk.len() + usize::from(found);
         reader.consume(consumed);
         if found {
-            return Ok(Some(if skipped > 0 { Line::TooLong { bytes: skipped } } else { Line::Text { terminated: true } }));
+            return Ok(Some(if skipped > 0 {
+                Line::TooLong { bytes: skipped }
+            } else {
+                Line::Text { terminated: true }
+            }));
         }
     }
 }
@@ -65,7 +69,9 @@ pub(crate) fn validate(
         let start = Position::Text { line: number, column: 1 };
         let terminated = match line {
             Line::TooLong { bytes } => {
-                let message = format!("line of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)");
+                let message = format!(
+                    "line of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)"
+                );
                 validator.unreadable_message(start, Check::RecordTooLarge, message)?;
                 continue;
             }
@@ -180,11 +186,7 @@ fn starts_like_a_message(text: &str) -> bool {
     let mut chars = text.chars();
     let open = chars.next();
     let next = chars.find(|c| !c.is_whitespace());
-    match (open, next) {
-        (Some('{'), Some('"' | '\'' | '}')) => true,
-        (Some('['), Some('"' | '{' | '[' | ']')) => true,
-        _ => false,
-    }
+    matches!((open, next), (Some('{'), Some('"' | '\'' | '}')) | (Some('['), Some('"' | '{' | '[' | ']')))
 }
 
 fn locate_error(text: &str, error: &serde_json::Error) -> usize {

@@ -27,8 +27,8 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.replace('_', "[_-]");
     let build = |regex: String, group| Pattern { regex: Regex::new(&regex).expect("valid redaction pattern"), group };
     vec![
-        // "token": "...", also with escaped quotes inside (JSON inside a JSON string).
-        build(format!(r#"(?i)\\?"(?:{fields})\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)\\?""#), 1),
+        // "token": "...", also escaped (JSON inside a JSON string) and cut off (a truncated line).
+        build(format!(r#"(?i)\\?"(?:{fields})\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)"#), 1),
         // "token": 12345 or a non-string value up to the next delimiter.
         build(format!(r#"(?i)"(?:{fields})"\s*:\s*([^\s",}}\]"][^,}}\]]*)"#), 1),
         // Query parameters and key=value pairs: ?token=..., &sid=..., token=...
@@ -91,7 +91,10 @@ mod tests {
     fn redacts_tokens_in_urls_headers_and_payloads() {
         let cases = [
             ("ws://h:4000/ws?token=s3cret&x=1", "ws://h:4000/ws?token=[REDACTED]&x=1"),
-            ("wss://h/socket.io/?EIO=4&transport=websocket&sid=abc123", "wss://h/socket.io/?EIO=4&transport=websocket&sid=[REDACTED]"),
+            (
+                "wss://h/socket.io/?EIO=4&transport=websocket&sid=abc123",
+                "wss://h/socket.io/?EIO=4&transport=websocket&sid=[REDACTED]",
+            ),
             ("Authorization: Bearer abc.def.ghi", "Authorization: [REDACTED]"),
             ("sent with bearer abcdef123456", "sent with bearer [REDACTED]"),
             (r#"{"type":"auth","token":"s3cret"}"#, r#"{"type":"auth","token":"[REDACTED]"}"#),
@@ -99,6 +102,7 @@ mod tests {
             (r#"{\"api-key\":\"k\"}"#, r#"{\"api-key\":\"[REDACTED]\"}"#),
             ("ws://alice:pw@host/ws", "ws://[REDACTED]@host/ws"),
             ("Cookie: session=1; theme=dark", "Cookie: [REDACTED]"),
+            (r#"{"n":1,"secret":"cut off here"#, r#"{"n":1,"secret":"[REDACTED]"#),
         ];
         for (text, expected) in cases {
             assert_eq!(redact(text), expected, "{text}");

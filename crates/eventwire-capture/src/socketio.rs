@@ -40,7 +40,9 @@ pub fn looks_like_frame(text: &str) -> bool {
 /// Whether `text` is a `b<base64>` binary frame.
 pub fn looks_like_binary(text: &str) -> bool {
     match text.as_bytes() {
-        [b'b', rest @ ..] => rest.len() % 4 == 0 && rest.iter().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c)),
+        [b'b', rest @ ..] => {
+            rest.len() % 4 == 0 && rest.iter().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c))
+        }
         _ => false,
     }
 }
@@ -169,7 +171,10 @@ mod tests {
         ] {
             assert_eq!(parse(text), Ok(Frame::Control { name, attachments: 0 }), "{text}");
         }
-        assert_eq!(parse(r#"461-12[{"_placeholder":true,"num":0}]"#), Ok(Frame::Control { name: "binary ack", attachments: 1 }));
+        assert_eq!(
+            parse(r#"461-12[{"_placeholder":true,"num":0}]"#),
+            Ok(Frame::Control { name: "binary ack", attachments: 1 })
+        );
     }
 
     #[test]

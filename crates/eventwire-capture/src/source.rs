@@ -32,8 +32,7 @@ pub fn open(path: &Path) -> io::Result<Source> {
 pub fn from_reader(raw: impl Read + 'static) -> io::Result<Source> {
     let mut buffered = BufReader::with_capacity(BUFFER, raw);
     let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let mut content: Box<dyn Read> =
-        if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+    let mut content: Box<dyn Read> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
     let reader = Box::new(BufReader::with_capacity(BUFFER, Cursor::new(head.clone()).chain(content)));

@@ -88,9 +88,8 @@ impl DecodeError {
 
     /// Which kind of rule the message breaks, for summaries and machine-readable reports.
     pub fn rule(&self) -> Rule {
-        let classify = |message: &str| {
-            RULE_PREFIXES.iter().find(|(prefix, _)| message.starts_with(prefix)).map(|&(_, rule)| rule)
-        };
+        let classify =
+            |message: &str| RULE_PREFIXES.iter().find(|(prefix, _)| message.starts_with(prefix)).map(|&(_, rule)| rule);
         match self {
             DecodeError::Syntax { .. } => Rule::Syntax,
             DecodeError::Envelope { message, .. } => classify(message).unwrap_or(Rule::Envelope),
@@ -119,7 +118,8 @@ pub enum Rule {
     DuplicateKey,
     /// A closed object has a field its type does not define.
     UnknownField,
-    /// A required field is absent (or `null`).
+    /// A required field is absent. (A `null` where a value is required is a [`Rule::Value`]
+    /// error: "invalid type: null".)
     MissingField,
     /// A base64 field is not canonical, padded, standard base64.
     Base64,
@@ -170,7 +170,7 @@ impl Rule {
             Rule::UnknownType => "The tag names no message type of its family.",
             Rule::DuplicateKey => "An object has the same key twice; parsers disagree on which value wins.",
             Rule::UnknownField => "A closed object has a field its message type does not define.",
-            Rule::MissingField => "A required field is absent or null.",
+            Rule::MissingField => "A required field is absent.",
             Rule::Base64 => "A base64 field is not canonical, padded, standard base64.",
             Rule::AudioSamples => "Audio that is empty or not a whole number of little-endian Float32 samples.",
             Rule::Jpeg => "A video frame that is not a JPEG (FF D8 FF) or has a data URL prefix other than image/jpeg.",
@@ -189,6 +189,7 @@ impl fmt::Display for Rule {
 /// `tests/api.rs` runs every invalid fixture through it, so a reworded message shows up there.
 const RULE_PREFIXES: &[(&str, Rule)] = &[
     ("duplicate key", Rule::DuplicateKey),
+    ("duplicate field", Rule::DuplicateKey),
     ("unknown field", Rule::UnknownField),
     ("missing field", Rule::MissingField),
     ("invalid base64", Rule::Base64),

@@ -10,11 +10,8 @@ use crate::report::{self, Totals};
 
 /// Validates every file in turn, reporting findings as they are found, then the totals.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
-    let options = Options {
-        format: args.input_format.format(),
-        family: args.family,
-        max_record_bytes: args.max_record_size,
-    };
+    let options =
+        Options { format: args.input_format.format(), family: args.family, max_record_bytes: args.max_record_size };
     let report = RefCell::new(report::new(args.format, args.color));
     let mut totals = Totals { files: args.files.len(), ..Totals::default() };
     for path in &args.files {
@@ -41,4 +38,3 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         Outcome::Clean
     })
 }
-

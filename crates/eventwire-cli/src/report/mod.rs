@@ -85,9 +85,15 @@ pub fn failure_text(report: &FileReport) -> Option<String> {
 /// `3 invalid` style counts joined by commas, for the summaries.
 pub fn counts<'a>(items: impl Iterator<Item = (String, usize, usize)> + 'a) -> String {
     items
-        .map(|(name, messages, invalid)| {
-            if invalid > 0 { format!("{name} {messages} ({invalid} invalid)") } else { format!("{name} {messages}") }
-        })
+        .map(
+            |(name, messages, invalid)| {
+                if invalid > 0 {
+                    format!("{name} {messages} ({invalid} invalid)")
+                } else {
+                    format!("{name} {messages}")
+                }
+            },
+        )
         .collect::<Vec<_>>()
         .join(", ")
 }

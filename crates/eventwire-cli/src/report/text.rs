@@ -50,7 +50,13 @@ impl<W: Write> Report for Text<W> {
         self.header(file)?;
         let style = severity_style(finding.severity);
         let out = &mut self.out;
-        writeln!(out, "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}", finding.severity.name(), finding.check, finding.message)?;
+        writeln!(
+            out,
+            "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}",
+            finding.severity.name(),
+            finding.check,
+            finding.message
+        )?;
         writeln!(out, "  {FRAME}-->{FRAME:#} {}", place(file, finding))?;
         let gutter = finding.excerpt.as_ref().and_then(|e| e.line).map_or(1, |line| line.to_string().len());
         if let Some(excerpt) = &finding.excerpt {
