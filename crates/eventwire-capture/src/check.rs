@@ -36,6 +36,9 @@ pub(crate) struct Record<'a> {
     pub socket_family: Option<Family>,
     /// The capture ends inside this record (a last line without its newline).
     pub at_end_unterminated: bool,
+    /// The record may be other JSON than a message (a log line without a direction marker):
+    /// when it matches no family it is skipped, not reported.
+    pub maybe_not_a_message: bool,
 }
 
 /// What validation reports, in input order: each finding, and after a message's findings its
@@ -219,9 +222,14 @@ impl<'s> Validator<'s> {
         self.complete_pending()
     }
 
-    /// Ends the file: a binary event still waiting for attachments is reported.
-    pub fn finish(mut self) -> io::Result<Summary> {
+    /// Ends the file: a binary event still waiting for attachments is reported, and a file read
+    /// to its end without a single message or frame gets a warning.
+    pub fn finish(mut self, read_to_end: bool) -> io::Result<Summary> {
         self.complete_pending()?;
+        if read_to_end && self.summary.messages == 0 && self.summary.control_frames == 0 {
+            let message = "no messages found: the capture is empty or holds no protocol messages".to_owned();
+            self.emit(capture_level(Severity::Warning, Check::NoMessages, Location::default(), message))?;
+        }
         Ok(self.summary)
     }
 
@@ -236,6 +244,12 @@ impl<'s> Validator<'s> {
             Some(family) => eventwire::decode_family(text, family),
             None => eventwire::decode(text),
         };
+        if record.maybe_not_a_message
+            && matches!(&verdict, Err(error @ DecodeError::Envelope { family: None, .. }) if error.rule() == Rule::Envelope)
+        {
+            self.summary.skipped_lines += 1;
+            return Ok(());
+        }
         let index = self.summary.messages + 1;
         let mut findings = Vec::new();
         let kind = match &verdict {

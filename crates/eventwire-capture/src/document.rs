@@ -173,6 +173,7 @@ fn one_value(
         context: Vec::new(),
         socket_family: None,
         at_end_unterminated: truncated,
+        maybe_not_a_message: false,
     })?;
     Ok(!truncated)
 }

@@ -50,11 +50,13 @@ pub enum Check {
     FamilyMismatch,
     /// A binary WebSocket frame where the protocol sends only text.
     BinaryFrame,
+    /// A capture without a single message.
+    NoMessages,
 }
 
 impl Check {
     /// Every check that is not a message rule.
-    pub const CAPTURE: [Check; 10] = [
+    pub const CAPTURE: [Check; 11] = [
         Check::Direction,
         Check::Attachment,
         Check::Frame,
@@ -65,6 +67,7 @@ impl Check {
         Check::NoSocketMessages,
         Check::FamilyMismatch,
         Check::BinaryFrame,
+        Check::NoMessages,
     ];
 
     /// Every check, message rules first.
@@ -86,6 +89,7 @@ impl Check {
             Check::NoSocketMessages => "no-socket-messages",
             Check::FamilyMismatch => "family-mismatch",
             Check::BinaryFrame => "binary-frame",
+            Check::NoMessages => "no-messages",
         }
     }
 
@@ -107,6 +111,7 @@ impl Check {
             }
             Check::FamilyMismatch => "A message of another family than its socket's URL suggests.",
             Check::BinaryFrame => "A binary WebSocket frame where the protocol sends only text.",
+            Check::NoMessages => "A capture without a single message.",
         }
     }
 }

@@ -344,6 +344,7 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         context,
         socket_family: socket.family_hint(),
         at_end_unterminated: false,
+        maybe_not_a_message: false,
     };
     if message.opcode == Some(2) {
         return match base64::engine::general_purpose::STANDARD.decode(data.trim()) {

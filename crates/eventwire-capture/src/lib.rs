@@ -153,7 +153,8 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
             lines::validate(reader, format, cap, &mut validator).map_err(io_failure)
         }
     };
-    let summary_of = |validator: check::Validator| match validator.finish() {
+    let read_to_end = read.is_ok();
+    let summary_of = |validator: check::Validator| match validator.finish(read_to_end) {
         Ok(summary) => (summary, None),
         Err(error) => (Summary::default(), Some(CaptureError::Output(error))),
     };

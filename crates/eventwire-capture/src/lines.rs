@@ -104,6 +104,7 @@ pub(crate) fn validate(
                     context: Vec::new(),
                     socket_family: None,
                     at_end_unterminated: !terminated,
+                    maybe_not_a_message: false,
                 })?;
             }
         }
@@ -121,6 +122,7 @@ fn line_as_frame(text: &str, number: usize, terminated: bool, validator: &mut Va
         context: direction_context(direction),
         socket_family: None,
         at_end_unterminated: !terminated,
+        maybe_not_a_message: false,
     };
     if payload.starts_with(['{', '[']) { validator.message(&record) } else { validator.frame(&record) }
 }
@@ -146,6 +148,9 @@ fn log_line(text: &str, number: usize, terminated: bool, validator: &mut Validat
         context,
         socket_family: None,
         at_end_unterminated: !terminated,
+        // Structured logs carry other JSON too; without a direction marker, JSON that matches no
+        // family is taken for one of those, not for a broken message.
+        maybe_not_a_message: direction.is_none() && !is_frame,
     };
     if is_frame { validator.frame(&record) } else { validator.message(&record) }
 }

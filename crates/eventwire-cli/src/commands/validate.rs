@@ -1,8 +1,6 @@
 //! `eventwire validate FILE...`: validate captured traffic and report every finding.
 
-use std::cell::RefCell;
-
-use eventwire_capture::{CaptureError, Event, Options};
+use eventwire_capture::{CaptureError, Event, FileReport, Options};
 
 use super::Outcome;
 use crate::args::ValidateArgs;
@@ -12,23 +10,23 @@ use crate::report::{self, Totals};
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let options =
         Options { format: args.input_format.format(), family: args.family, max_record_bytes: args.max_record_size };
-    let report = RefCell::new(report::new(args.format, args.color));
+    let mut report = report::new(args.format, args.color);
     let mut totals = Totals { files: args.files.len(), ..Totals::default() };
     for path in &args.files {
         let name = if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
         let mut sink = |event: Event| match event {
-            Event::Finding(finding) => report.borrow_mut().finding(&name, &finding),
+            Event::Finding(finding) => report.finding(&name, &finding),
             Event::Message(_) => Ok(()),
         };
         let file = eventwire_capture::validate_path(path, &options, &mut sink);
-        if let Some(CaptureError::Output(error)) = &file.failure {
-            return Err(anyhow::anyhow!("cannot write the report: {error}"));
+        if let FileReport { failure: Some(CaptureError::Output(error)), .. } = file {
+            return Err(anyhow::Error::new(error).context("cannot write the report"));
         }
-        report.borrow_mut().file_done(&name, &file)?;
+        report.file_done(&name, &file)?;
         totals.unreadable += usize::from(file.failure.is_some());
         totals.summary.add(&file.summary);
     }
-    report.borrow_mut().finish(&totals)?;
+    report.finish(&totals)?;
     let summary = &totals.summary;
     Ok(if totals.unreadable > 0 {
         Outcome::Unreadable

@@ -50,7 +50,10 @@ impl<W: Write> Sarif<W> {
 }
 
 fn is_warning(check: Check) -> bool {
-    matches!(check, Check::TimestampUnit | Check::NoSocketMessages | Check::FamilyMismatch | Check::BinaryFrame)
+    matches!(
+        check,
+        Check::TimestampUnit | Check::NoSocketMessages | Check::FamilyMismatch | Check::BinaryFrame | Check::NoMessages
+    )
 }
 
 fn rule_index(check: Check) -> usize {

@@ -105,14 +105,12 @@ impl<W: Write> Report for Text<W> {
             n => format!(", {n} not read to the end"),
         };
         writeln!(out, "{BOLD}Summary: {files}{unreadable}, {}{BOLD:#}", one_line(summary))?;
-        if !summary.by_family.is_empty() {
-            let families = summary.by_family.iter().map(|(f, t)| (f.to_string(), t.messages, t.invalid));
-            writeln!(out, "  by family: {}", counts(families))?;
-        }
-        let invalid_types: Vec<_> = summary.by_type.iter().filter(|(_, t)| t.invalid > 0).collect();
-        if !invalid_types.is_empty() {
-            let types = invalid_types.into_iter().map(|((f, tag), t)| (format!("{f}/{tag}"), t.messages, t.invalid));
-            writeln!(out, "  by type (with invalid messages): {}", counts(types))?;
+        let width = summary.by_family.keys().map(|f| f.name().len()).max().unwrap_or(0);
+        for (family, tally) in &summary.by_family {
+            let types = summary.by_type.iter().filter(|((f, _), _)| f == family);
+            let types = counts(types.map(|((_, tag), t)| (tag.to_string(), t.messages, t.invalid)));
+            let invalid = if tally.invalid > 0 { format!(" ({} invalid)", tally.invalid) } else { String::new() };
+            writeln!(out, "  {:<width$}  {}{invalid}: {types}", family.name(), tally.messages)?;
         }
         if !summary.by_check.is_empty() {
             let checks: Vec<String> = summary.by_check.iter().map(|(check, n)| format!("{check} {n}")).collect();
