@@ -105,11 +105,12 @@ impl<'s> Validator<'s> {
     /// A record that should be an Engine.IO / Socket.IO frame.
     pub fn frame(&mut self, record: &Record) -> io::Result<()> {
         let parsed = socketio::parse(record.text);
-        if let Ok(Frame::Binary(base64)) = parsed {
-            return self.binary_base64(record, base64);
+        if !matches!(parsed, Ok(Frame::Binary(_))) {
+            // Any other frame ends a binary event's attachments.
+            self.complete_pending()?;
         }
-        self.complete_pending()?;
         match parsed {
+            Ok(Frame::Binary(base64)) => self.binary_base64(record, base64),
             Ok(Frame::Control { attachments, .. }) => {
                 self.summary.control_frames += 1;
                 self.skip_binaries = attachments;
@@ -123,19 +124,13 @@ impl<'s> Validator<'s> {
                 let record = Record { context, ..*record };
                 self.check_message(&record, json, json_offset, Some(attachments))
             }
-            Ok(Frame::Binary(_)) => unreachable!("handled above"),
             Err(why) => {
                 let location = self.location(record, 0, None);
                 self.emit(Finding {
-                    severity: Severity::Error,
-                    check: Check::Frame,
-                    location,
                     family: Some(Family::Media),
-                    kind: None,
-                    pointer: String::new(),
-                    message: why,
                     context: record.context.clone(),
-                    excerpt: Some(locate::excerpt(record.text, 0..record.text.len(), self.first_line(record))),
+                    excerpt: Some(self.excerpt(record, 0..record.text.len())),
+                    ..capture_level(Severity::Error, Check::Frame, location, why)
                 })
             }
         }
@@ -160,18 +155,9 @@ impl<'s> Validator<'s> {
         } else {
             (Check::BinaryFrame, format!("binary frame of {len} bytes; this protocol sends JSON text frames only"))
         };
+        let severity = if socket_io { Severity::Error } else { Severity::Warning };
         let location = self.location(record, 0, None);
-        self.emit(Finding {
-            severity: if socket_io { Severity::Error } else { Severity::Warning },
-            check,
-            location,
-            family: None,
-            kind: None,
-            pointer: String::new(),
-            message,
-            context: record.context.clone(),
-            excerpt: None,
-        })
+        self.emit(Finding { context: record.context.clone(), ..capture_level(severity, check, location, message) })
     }
 
     fn binary_base64(&mut self, record: &Record, base64: &str) -> io::Result<()> {
@@ -179,16 +165,11 @@ impl<'s> Validator<'s> {
             Ok(len) => self.binary(record, len, true),
             Err(why) => {
                 let location = self.location(record, 0, None);
+                let message = format!("binary attachment written as `b<base64>`: {why}");
                 self.emit(Finding {
-                    severity: Severity::Error,
-                    check: Check::Attachment,
-                    location,
                     family: Some(Family::Media),
-                    kind: None,
-                    pointer: String::new(),
-                    message: format!("binary attachment written as `b<base64>`: {why}"),
                     context: record.context.clone(),
-                    excerpt: None,
+                    ..capture_level(Severity::Error, Check::Attachment, location, message)
                 })
             }
         }

@@ -81,31 +81,60 @@ fn first_key(text: &[u8]) -> Option<String> {
 /// Whether a newline occurs inside the first JSON value (a pretty-printed document) rather than
 /// only after it (JSON Lines). A value longer than the sniffed bytes counts as one line.
 fn first_value_spans_lines(text: &[u8]) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut scanner = ValueScanner::default();
     for &b in text {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
+        if b == b'\n' && !scanner.in_string() {
+            return true;
         }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return false;
-                }
-            }
-            b'\n' => return true,
-            _ => {}
+        if scanner.feed(b) {
+            return false;
         }
     }
     false
+}
+
+/// Follows a JSON text byte by byte: inside a string or not (escapes included), and how deep in
+/// brackets, so that the end of a value is found without parsing it.
+#[derive(Debug, Default)]
+pub(crate) struct ValueScanner {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ValueScanner {
+    /// Takes the next byte; returns true when it closes the outermost bracket.
+    pub fn feed(&mut self, b: u8) -> bool {
+        if self.in_string {
+            match (self.escaped, b) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.in_string = false,
+                _ => {}
+            }
+            return false;
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                return self.depth == 0;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// Whether the last byte left a string open.
+    pub fn in_string(&self) -> bool {
+        self.in_string
+    }
+
+    /// Whether no bracket is open.
+    pub fn at_top(&self) -> bool {
+        self.depth == 0
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::io::{self, BufRead};
 
 use crate::check::{Position, Record, Validator};
+use crate::detect::ValueScanner;
 use crate::finding::Check;
 
 /// Why a document cannot be read further.
@@ -182,15 +183,16 @@ fn one_value(
 /// whitespace, `,` or `]`.
 fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result<Value> {
     buffer.clear();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut scanner = ValueScanner::default();
     let mut skipped: u64 = 0;
     loop {
         let Some(b) = cursor.peek()? else {
             return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Truncated });
         };
-        let scalar_end = depth == 0 && !in_string && (b.is_ascii_whitespace() || b == b',' || b == b']');
-        if scalar_end && !buffer.is_empty() {
-            return Ok(Value::Complete);
+        let scalar_end =
+            scanner.at_top() && !scanner.in_string() && (b.is_ascii_whitespace() || b == b',' || b == b']');
+        if scalar_end && (!buffer.is_empty() || skipped > 0) {
+            return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
         }
         cursor.bump()?;
         if skipped > 0 || buffer.len() as u64 >= cap {
@@ -200,25 +202,8 @@ fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result
         } else {
             buffer.push(b);
         }
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
-                }
-            }
-            _ => {}
+        if scanner.feed(b) {
+            return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
         }
     }
 }
