@@ -116,7 +116,7 @@ impl<'s> Validator<'s> {
                 self.skip_binaries = attachments;
                 Ok(())
             }
-            Ok(Frame::Event { namespace, ack: _, attachments, json, json_offset }) => {
+            Ok(Frame::Event { namespace, attachments, json, json_offset, .. }) => {
                 let mut context = record.context.clone();
                 if let Some(namespace) = namespace {
                     context.push(format!("namespace {namespace}"));
