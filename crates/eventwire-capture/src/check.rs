@@ -136,8 +136,8 @@ impl<'s> Validator<'s> {
         }
     }
 
-    /// A binary WebSocket frame (HAR opcode 2), already base64-decoded to `len` bytes; or, with
-    /// `base64`, still encoded.
+    /// A binary WebSocket frame (HAR opcode 2, or a `b<base64>` line) of `len` bytes: an
+    /// attachment of the pending binary event, or a finding when none is pending.
     pub fn binary(&mut self, record: &Record, len: usize, socket_io: bool) -> io::Result<()> {
         if self.skip_binaries > 0 {
             self.skip_binaries -= 1;
@@ -205,13 +205,13 @@ impl<'s> Validator<'s> {
 
     /// Ends the file: a binary event still waiting for attachments is reported, and a file read
     /// to its end without a single message or frame gets a warning.
-    pub fn finish(mut self, read_to_end: bool) -> io::Result<Summary> {
+    pub fn finish(&mut self, read_to_end: bool) -> io::Result<()> {
         self.complete_pending()?;
         if read_to_end && self.summary.messages == 0 && self.summary.control_frames == 0 {
             let message = "no messages found: the capture is empty or holds no protocol messages".to_owned();
             self.emit(capture_level(Severity::Warning, Check::NoMessages, Location::default(), message))?;
         }
-        Ok(self.summary)
+        Ok(())
     }
 
     fn check_message(

@@ -164,10 +164,8 @@ impl<'de> Visitor<'de> for Entries<'_, '_, '_> {
                 self.0.entries -= 1;
                 return Ok(());
             }
-            self.0.validator.end_socket().map_err(|e| {
-                self.0.failure = Some(e);
-                de::Error::custom("output failed")
-            })?;
+            let ended = self.0.validator.end_socket();
+            self.0.output(ended)?;
             if socket.is_websocket() && socket.messages == 0 {
                 let message = if socket.has_message_list {
                     "WebSocket entry with no messages".to_owned()

@@ -110,12 +110,7 @@ pub struct FileReport {
 pub fn validate_path(path: &Path, options: &Options, sink: &mut Sink) -> FileReport {
     match source::open(path) {
         Ok(source) => validate_source(source, &path.to_string_lossy(), options, sink),
-        Err(error) => FileReport {
-            format: None,
-            gzip: false,
-            summary: Summary::default(),
-            failure: Some(CaptureError::Read(error)),
-        },
+        Err(error) => unopened(error),
     }
 }
 
@@ -123,12 +118,7 @@ pub fn validate_path(path: &Path, options: &Options, sink: &mut Sink) -> FileRep
 pub fn validate_reader(reader: impl Read + 'static, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
     match source::from_reader(reader) {
         Ok(source) => validate_source(source, name, options, sink),
-        Err(error) => FileReport {
-            format: None,
-            gzip: false,
-            summary: Summary::default(),
-            failure: Some(CaptureError::Read(error)),
-        },
+        Err(error) => unopened(error),
     }
 }
 
@@ -153,18 +143,19 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
             lines::validate(reader, format, cap, &mut validator).map_err(io_failure)
         }
     };
-    let read_to_end = read.is_ok();
-    let summary_of = |validator: check::Validator| match validator.finish(read_to_end) {
-        Ok(summary) => (summary, None),
-        Err(error) => (Summary::default(), Some(CaptureError::Output(error))),
-    };
-    let failure = read.err();
-    let (summary, finish_failure) = if matches!(failure, Some(CaptureError::Output(_))) {
-        (validator.summary.clone(), None)
-    } else {
-        summary_of(validator)
-    };
-    FileReport { format: Some(format), gzip: source.gzip, summary, failure: failure.or(finish_failure) }
+    let mut failure = read.err();
+    // Once the output has failed there is nobody to tell; otherwise report what is still pending.
+    if !matches!(failure, Some(CaptureError::Output(_))) {
+        if let Err(error) = validator.finish(failure.is_none()) {
+            failure = Some(CaptureError::Output(error));
+        }
+    }
+    FileReport { format: Some(format), gzip: source.gzip, summary: validator.summary, failure }
+}
+
+/// The report of a capture that could not even be opened.
+fn unopened(error: io::Error) -> FileReport {
+    FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) }
 }
 
 /// Sorts an I/O error: the sink's write errors are marked by the validator (they come back

@@ -72,7 +72,7 @@ impl<W: Write> Report for Github<W> {
             summary.invalid,
             summary.warnings
         )?;
-        super::flush(&mut self.out)
+        self.out.flush()
     }
 }
 

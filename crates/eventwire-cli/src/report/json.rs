@@ -90,6 +90,6 @@ impl<W: Write> Report for Json<W> {
         summary.insert("files".into(), totals.files.into());
         summary.insert("unreadable_files".into(), totals.unreadable.into());
         self.line(&json!({ "summary": summary }))?;
-        super::flush(&mut self.out)
+        self.out.flush()
     }
 }

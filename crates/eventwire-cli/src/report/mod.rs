@@ -6,7 +6,7 @@ mod json;
 mod sarif;
 mod text;
 
-use std::io::{self, Write};
+use std::io;
 
 use eventwire_capture::{FileReport, Finding, Summary};
 
@@ -82,8 +82,8 @@ pub fn failure_text(report: &FileReport) -> Option<String> {
     report.failure.as_ref().map(|failure| eventwire_capture::redact::redact(&failure.to_string()))
 }
 
-/// `3 invalid` style counts joined by commas, for the summaries.
-pub fn counts<'a>(items: impl Iterator<Item = (String, usize, usize)> + 'a) -> String {
+/// `name 4 (1 invalid)` counts joined by commas, for the summaries.
+pub fn counts(items: impl Iterator<Item = (String, usize, usize)>) -> String {
     items
         .map(
             |(name, messages, invalid)| {
@@ -96,8 +96,4 @@ pub fn counts<'a>(items: impl Iterator<Item = (String, usize, usize)> + 'a) -> S
         )
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn flush(out: &mut impl Write) -> io::Result<()> {
-    out.flush()
 }

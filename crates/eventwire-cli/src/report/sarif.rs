@@ -117,6 +117,6 @@ impl<W: Write> Report for Sarif<W> {
             "toolExecutionNotifications": self.notifications,
         });
         writeln!(self.out, r#"],"invocations":[{invocation}]}}]}}"#)?;
-        super::flush(&mut self.out)
+        self.out.flush()
     }
 }

@@ -116,7 +116,7 @@ impl<W: Write> Report for Text<W> {
             let checks: Vec<String> = summary.by_check.iter().map(|(check, n)| format!("{check} {n}")).collect();
             writeln!(out, "  by kind: {}", checks.join(", "))?;
         }
-        super::flush(out)
+        out.flush()
     }
 }
 
