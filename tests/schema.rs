@@ -94,3 +94,25 @@ fn every_message_type_has_valid_and_invalid_fixtures() {
     }
     assert!(uncovered.is_empty(), "{uncovered:#?}");
 }
+
+/// The draft-07 rendering (what typify reads) says the same as the 2020-12 schema: on every
+/// JSON fixture, valid or not, both give the same verdict.
+#[test]
+fn the_draft_07_rendering_accepts_exactly_what_the_schema_accepts() {
+    let bundle = checked_in_schema(eventwire::schema::BUNDLE_FILE);
+    let draft07 = eventwire_codegen::draft07::render(&bundle).unwrap();
+    assert_eq!(draft07["$schema"], eventwire_codegen::draft07::DRAFT_07);
+    jsonschema::meta::validate(&draft07).unwrap_or_else(|e| panic!("not a valid draft-07 schema: {e}"));
+    let original = jsonschema::draft202012::new(&bundle).unwrap();
+    let rendered = jsonschema::draft7::new(&draft07).unwrap();
+    let mut compared = 0;
+    for family in std::fs::read_dir(workspace_root().join("tests/fixtures")).unwrap() {
+        for fixture in std::fs::read_dir(family.unwrap().path()).unwrap() {
+            let path = fixture.unwrap().path();
+            let Ok(value) = serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()) else { continue };
+            assert_eq!(rendered.is_valid(&value), original.is_valid(&value), "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared > 150, "only {compared} fixtures compared");
+}

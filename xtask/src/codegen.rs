@@ -10,14 +10,23 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// The command that writes the generated files, as they name it in their headers.
+const GENERATED_BY: &str = "cargo xtask codegen";
+
+/// Where the TypeScript package goes.
+pub const TYPESCRIPT_DIR: &str = "generated/typescript";
+
 /// Every generated file, relative to the workspace root, with its content.
-pub fn generated_files() -> Vec<(PathBuf, String)> {
+pub fn generated_files() -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut files: Vec<(PathBuf, String)> = eventwire::schema::schema_files()
         .into_iter()
         .map(|(name, document)| (Path::new("schema").join(name), eventwire::schema::render(&document)))
         .collect();
     files.push((PathBuf::from("generated/registry.md"), eventwire::registry::markdown_table()));
-    files
+    let options = eventwire_codegen::typescript::Options { generated_by: GENERATED_BY.into() };
+    let typescript = eventwire_codegen::typescript::files(&options).context("generating the TypeScript bindings")?;
+    files.extend(typescript.into_iter().map(|file| (Path::new(TYPESCRIPT_DIR).join(file.path), file.contents)));
+    Ok(files)
 }
 
 /// The folders that hold nothing but generated files.
@@ -26,7 +35,7 @@ const GENERATED_DIRS: [&str; 2] = ["schema", "generated"];
 /// `cargo xtask codegen [--check]`.
 pub fn run(check: bool) -> anyhow::Result<()> {
     let root = workspace_root();
-    let files = generated_files();
+    let files = generated_files()?;
     if check {
         return check_files(&root, &files);
     }
@@ -50,7 +59,7 @@ pub fn run(check: bool) -> anyhow::Result<()> {
 
 /// Fails, with a diff, when a checked-in generated file differs from what codegen would write.
 pub fn check() -> anyhow::Result<()> {
-    check_files(&workspace_root(), &generated_files())
+    check_files(&workspace_root(), &generated_files()?)
 }
 
 fn check_files(root: &Path, files: &[(PathBuf, String)]) -> anyhow::Result<()> {

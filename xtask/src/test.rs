@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test, in one command, on a fresh machine. It installs what the
-//! tests need from lockfiles (ajv from `tests/js/package-lock.json`, cargo-insta at a pinned
-//! version) and then runs, in order: the independent ajv schema check, formatting, clippy, the
-//! serde-only build, and the Rust suites with unreferenced snapshots rejected.
+//! tests need from lockfiles (ajv and the TypeScript compiler from `tests/js/package-lock.json`,
+//! cargo-insta at a pinned version) and then runs, in order: the independent ajv schema check,
+//! formatting, clippy, the serde-only build, and the Rust suites (which include `tsc`, Node and
+//! the typify oracle) with unreferenced snapshots rejected.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -36,7 +37,7 @@ pub fn run() -> anyhow::Result<()> {
     let js = root.join("tests/js");
 
     step(
-        "install ajv from tests/js/package-lock.json",
+        "install ajv and typescript from tests/js/package-lock.json",
         Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&js),
     )?;
     step("cross-check the schemas with ajv", Command::new("node").arg("check-schemas.mjs").current_dir(&js))?;

@@ -23,6 +23,29 @@ pub enum Command {
     /// or not. Exit codes: 0 all valid, 1 invalid messages found, 2 usage error, 3 a file could
     /// not be read as a capture.
     Validate(ValidateArgs),
+    /// Generate bindings for another language from the protocol types.
+    Codegen(CodegenArgs),
+}
+
+/// `eventwire codegen`.
+#[derive(clap::Args)]
+pub struct CodegenArgs {
+    /// The language.
+    #[command(subcommand)]
+    pub language: Language,
+}
+
+/// The languages `eventwire codegen` writes.
+#[derive(Subcommand)]
+pub enum Language {
+    /// A TypeScript package: one module per family with types and runtime type guards, the
+    /// schemas `as const`, `index.ts` and `package.json` (ESM, no runtime dependencies).
+    Typescript {
+        /// The folder to write into; created when missing. Files of the package are
+        /// overwritten, other files are left alone.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `eventwire schema`.

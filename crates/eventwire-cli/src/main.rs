@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         args::Command::Schema(schema) => commands::schema::run(&schema),
         args::Command::Validate(validate) => commands::validate::run(&validate),
+        args::Command::Codegen(codegen) => commands::codegen::run(&codegen),
     };
     match result {
         Ok(commands::Outcome::Clean) => ExitCode::SUCCESS,

@@ -232,6 +232,38 @@ fn schema_prints_the_checked_in_file() {
     }
 }
 
+#[test]
+fn codegen_typescript_writes_the_checked_in_package() {
+    let out = tempdir().join("new/bindings");
+    let output = eventwire(&["codegen", "typescript", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let checked_in = std::path::Path::new(ROOT).join("generated/typescript");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&checked_in).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    let listed: Vec<String> = stdout(&output).lines().map(|line| line.rsplit('/').next().unwrap().to_owned()).collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(listed_sorted, names, "the files listed are the package's files");
+    for name in &names {
+        let expected = std::fs::read_to_string(checked_in.join(name)).unwrap();
+        let written = std::fs::read_to_string(out.join(name)).unwrap();
+        // Only the header differs: each file names the command that wrote it.
+        let expected = expected.replacen("cargo xtask codegen", "eventwire codegen typescript", 1);
+        assert!(written == expected, "{name} differs from the checked-in file beyond its header");
+    }
+}
+
+#[test]
+fn codegen_into_an_unwritable_place_exits_2() {
+    let file = tempdir().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let output = eventwire(&["codegen", "typescript", "--out", file.join("sub").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("creating"), "{}", stderr(&output));
+    assert_eq!(eventwire(&["codegen", "typescript"]).status.code(), Some(2), "--out is required");
+}
+
 /// A fresh directory under the target directory (no temp-file crate needed for a few files).
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -54,9 +54,18 @@ macro_rules! tag_type {
 
 /// A finite JSON number constrained to an inclusive range, kept as the `serde_json::Number` it
 /// was written as so that `1` and `1.0` survive a round trip unchanged.
+///
+/// With `named`, the schema is a definition of its own (`$defs/<name>`, described by the type's
+/// doc) instead of being written inline, so that code generators can give it a documented alias.
 macro_rules! bounded_number {
-    ($(#[$meta:meta])* $name:ident, min = $min:expr, max = $max:expr, expecting = $expecting:literal) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident, min = $min:expr, max = $max:expr, expecting = $expecting:literal) => {
+        bounded_number!($(#[doc = $doc])* $name, min = $min, max = $max, expecting = $expecting, inline = true);
+    };
+    ($(#[doc = $doc:literal])* $name:ident, min = $min:expr, max = $max:expr, expecting = $expecting:literal, named) => {
+        bounded_number!($(#[doc = $doc])* $name, min = $min, max = $max, expecting = $expecting, inline = false);
+    };
+    ($(#[doc = $doc:literal])* $name:ident, min = $min:expr, max = $max:expr, expecting = $expecting:literal, inline = $inline:literal) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq)]
         pub struct $name(::serde_json::Number);
 
@@ -105,13 +114,18 @@ macro_rules! bounded_number {
         #[cfg(feature = "schema")]
         impl ::schemars::JsonSchema for $name {
             fn inline_schema() -> bool {
-                true
+                $inline
             }
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::primitives::range_schema(Self::MIN, Self::MAX)
+                let mut schema = $crate::primitives::range_schema(Self::MIN, Self::MAX);
+                if !$inline {
+                    let doc: &[&str] = &[$($doc.trim()),*];
+                    schema.insert("description".into(), doc.join("\n").into());
+                }
+                schema
             }
         }
 

@@ -39,7 +39,7 @@ bounded_number!(
 );
 bounded_number!(
     /// Unix time in seconds (a number >= 0; fractions allowed), as Python's `time.time()` writes it.
-    UnixTime, min = 0.0, max = f64::INFINITY, expecting = "Unix time in seconds (a number >= 0)"
+    UnixTime, min = 0.0, max = f64::INFINITY, expecting = "Unix time in seconds (a number >= 0)", named
 );
 
 /// Reads any JSON number into a `serde_json::Number`, keeping integers as integers.
@@ -431,7 +431,8 @@ impl schemars::JsonSchema for StreamTimestamp {
         "StreamTimestamp".into()
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let unix = generator.subschema_for::<UnixTime>();
+        // Not `UnixTime`'s definition: that one says seconds, and here milliseconds are allowed too.
+        let unix = range_schema(UnixTime::MIN, UnixTime::MAX);
         let iso = generator.subschema_for::<IsoDateTime>();
         schemars::json_schema!({
             "description": "Unix time (seconds or milliseconds, a number >= 0) or an ISO 8601 date-time string.",

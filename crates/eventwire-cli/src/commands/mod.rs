@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod codegen;
 pub mod schema;
 pub mod validate;
 
