@@ -7,7 +7,8 @@
 //!   `typescript-blind-spots.txt` lists it; a `switch` per family narrows on the tag and ends
 //!   in a `never` check;
 //! - the compiled file runs under Node: each type guard accepts exactly the valid fixtures
-//!   (the schema's own blind spots, `schema-blind-spots.txt`, are the listed exceptions).
+//!   (the schema's own blind spots, `schema-blind-spots.txt`, are the listed exceptions), and
+//!   gives the `jsonschema` crate's verdict on every mutant of a valid fixture.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -17,7 +18,7 @@ use std::process::Command;
 use eventwire::Family;
 use eventwire::primitives::SUBSCRIPTION_CHANNEL;
 use eventwire::schema::{bundle_schema, family_schema};
-use eventwire_tests::{fixture_family, workspace_root};
+use eventwire_tests::{Mutation, fixture_family, mutate, schemas, workspace_root};
 use serde_json::Value;
 
 /// One fixture file, as the TypeScript test sees it.
@@ -64,6 +65,38 @@ fn fixtures() -> Vec<Fixture> {
 fn listed(file: &str) -> Vec<String> {
     let text = fs::read_to_string(workspace_root().join("tests").join(file)).unwrap();
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+}
+
+/// Every mutation of every valid fixture at up to 8 places, with the `jsonschema` crate's
+/// verdict (and, when valid, the type and family the eventwire types give it).
+fn mutants(fixtures: &[Fixture]) -> Vec<Fixture> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for fixture in fixtures.iter().filter(|f| f.valid) {
+        let (Some(json), Some(family)) = (&fixture.json, fixture.family) else { continue };
+        for mutation in Mutation::ALL {
+            for pick in 0..8 {
+                let Some((pointer, value)) = mutate(json, family, mutation, pick) else { break };
+                let text = value.to_string();
+                if !seen.insert(text.clone()) {
+                    continue;
+                }
+                let valid = schemas().bundle.is_valid(&value);
+                let message = valid.then(|| {
+                    eventwire::decode(&text).unwrap_or_else(|e| panic!("schema and serde disagree on {text}: {e}"))
+                });
+                out.push(Fixture {
+                    name: format!("{} {mutation:?} at {pointer}", fixture.name),
+                    text,
+                    json: Some(value),
+                    valid,
+                    family: message.as_ref().map_or(Some(family), |m| Some(m.family())),
+                    type_name: message.map(|m| m.kind().type_name),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The TypeScript compiler pinned in `tests/js/package-lock.json`.
@@ -114,12 +147,15 @@ fn fixtures_type_check_narrow_and_agree_with_the_guards() {
     }
     fs::write(dir.join("package.json"), "{ \"type\": \"module\" }\n").unwrap();
     fs::write(dir.join("tsconfig.json"), TEST_TSCONFIG).unwrap();
-    let source = test_source(&fixtures, &blind_spots, &listed("schema-blind-spots.txt"));
+    let mutants = mutants(&fixtures);
+    let source = test_source(&fixtures, &mutants, &blind_spots, &listed("schema-blind-spots.txt"));
     fs::write(dir.join("fixtures.test.ts"), &source).unwrap();
 
     run(tsc().arg("-p").arg(dir.join("tsconfig.json")), "tsc --strict on the fixture test");
     let stdout = run(Command::new("node").arg(dir.join("out/fixtures.test.js")), "node on the compiled fixture test");
-    assert_eq!(stdout.trim(), format!("guards agree on {} fixtures", fixtures.len()));
+    let valid_mutants = mutants.iter().filter(|m| m.valid).count();
+    assert!(mutants.len() > 1000 && valid_mutants > 50, "{} mutants, {valid_mutants} valid", mutants.len());
+    assert_eq!(stdout.trim(), format!("guards agree on {} cases", fixtures.len() + mutants.len()));
 }
 
 const TEST_TSCONFIG: &str = r#"{
@@ -137,7 +173,12 @@ const TEST_TSCONFIG: &str = r#"{
 "#;
 
 /// The whole test file: type assignments, narrowing switches, then the guard checks.
-fn test_source(fixtures: &[Fixture], ts_blind_spots: &[String], schema_blind_spots: &[String]) -> String {
+fn test_source(
+    fixtures: &[Fixture],
+    mutants: &[Fixture],
+    ts_blind_spots: &[String],
+    schema_blind_spots: &[String],
+) -> String {
     let mut source = String::from(
         "import * as ew from \"./package/index.js\";\n\n\
          declare const console: { log(...values: unknown[]): void };\n\n\
@@ -151,7 +192,7 @@ fn test_source(fixtures: &[Fixture], ts_blind_spots: &[String], schema_blind_spo
         source.push_str(&narrowing(family));
     }
     source.push_str(&family_narrowing());
-    source.push_str(&guard_checks(fixtures, schema_blind_spots));
+    source.push_str(&guard_checks(fixtures.iter().chain(mutants), schema_blind_spots));
     source
 }
 
@@ -233,9 +274,10 @@ fn family_narrowing() -> String {
 }
 
 /// The runtime part: every fixture through `JSON.parse` and the guards.
-fn guard_checks(fixtures: &[Fixture], schema_blind_spots: &[String]) -> String {
+fn guard_checks<'a>(fixtures: impl Iterator<Item = &'a Fixture>, schema_blind_spots: &[String]) -> String {
     let mut text = String::from(
-        "\n// Guards: true exactly for valid fixtures (and for the schema's listed blind spots).\n\
+        "\n// Guards: true exactly for valid fixtures (and for the schema's listed blind spots) and\n\
+         // for the mutants the schema accepts.\n\
          type Case = { name: string; text: string; valid: boolean; family: string; type: string | null };\n\
          const cases: Case[] = [\n",
     );
@@ -248,8 +290,8 @@ fn guard_checks(fixtures: &[Fixture], schema_blind_spots: &[String]) -> String {
         let type_name = type_name.map_or_else(|| "null".to_owned(), |t| format!("\"{t}\""));
         let _ = writeln!(
             text,
-            "  {{ name: \"{}\", text: {}, valid: {expected}, family: \"{family}\", type: {type_name} }},",
-            fixture.name,
+            "  {{ name: {}, text: {}, valid: {expected}, family: \"{family}\", type: {type_name} }},",
+            serde_json::to_string(&fixture.name).unwrap(),
             serde_json::to_string(&fixture.text).unwrap()
         );
     }
@@ -300,5 +342,5 @@ for (const fixture of cases) {
   }
 }
 if (failures.length > 0) throw new Error(`${failures.length} guard verdicts are wrong:\n${failures.join("\n")}`);
-console.log(`guards agree on ${cases.length} fixtures`);
+console.log(`guards agree on ${cases.length} cases`);
 "#;

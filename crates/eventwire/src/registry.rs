@@ -1,8 +1,9 @@
 //! The one registry of message types: family, tag, direction and Rust type of every message.
 //!
-//! Schema generation, family detection, decoding (and later the CLI and code generators) all read
-//! this table. A message type is added in one place: a line in the `family!` invocation of its
-//! module (which creates its registry entry and enum variant), plus its fixtures.
+//! Schema generation, family detection, decoding, the CLI and (through the schema) the code
+//! generators all read this table. A message type is added in one place: a line in the
+//! `family!` invocation of its module (which creates its registry entry and enum variant), plus
+//! its fixtures.
 
 use std::fmt;
 
