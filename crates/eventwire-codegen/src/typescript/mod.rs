@@ -148,11 +148,11 @@ fn assign_modules(definitions: &BTreeMap<String, Node>) -> Result<BTreeMap<Strin
 fn module_intro(module: &str) -> String {
     match Family::from_name(module) {
         Some(family) => format!(
-            "//! The `{family}` family: {}\n//! Types (a discriminated union on {}) and runtime type guards.\n",
+            "// The `{family}` family: {}\n// Types (a discriminated union on {}) and runtime type guards.\n",
             family.envelope(),
             family.tag_pointer()
         ),
-        None => "//! Definitions more than one family uses, and the JSON value types.\n".to_owned(),
+        None => "// Definitions more than one family uses, and the JSON value types.\n".to_owned(),
     }
 }
 
@@ -175,7 +175,7 @@ fn ts_file(module: &str, contents: String) -> GeneratedFile {
 /// `schemas.ts`: each schema file's document as an `as const` object.
 fn schemas_module() -> String {
     let mut text =
-        String::from("//! The JSON Schemas (draft 2020-12) as `as const` objects, for validators such as ajv.\n");
+        String::from("// The JSON Schemas (draft 2020-12) as `as const` objects, for validators such as ajv.\n");
     let documents = Family::ALL
         .into_iter()
         .map(|family| (format!("{}Schema", family.name()), family_file(family), family_schema(family)))
@@ -205,7 +205,7 @@ fn index_module(
     let root = Node::parse(bundle, "#")?;
     let mut context = Context::new(INDEX, definitions, homes);
     let message = context.named_definition("Message", &root)?;
-    let mut text = format!("{header}//! Every eventwire message type, its runtime type guard and the schemas.\n\n");
+    let mut text = format!("{header}// Every eventwire message type, its runtime type guard and the schemas.\n\n");
     let _ = writeln!(text, "{}", context.imports());
     for module in std::iter::once(COMMON).chain(Family::ALL.map(Family::name)).chain([SCHEMAS]) {
         let _ = writeln!(text, "export * from \"./{module}.js\";");
