@@ -178,57 +178,14 @@ impl Node {
 
     /// Whether the node constrains nothing (the schema `true` or `{}`, annotations aside).
     pub fn is_any(&self) -> bool {
-        let Node { description: _, never, reference, constant, types, min_length, pattern, minimum, maximum, .. } =
-            self;
-        !never
-            && reference.is_none()
-            && constant.is_none()
-            && types.is_none()
-            && min_length.is_none()
-            && pattern.is_none()
-            && minimum.is_none()
-            && maximum.is_none()
-            && self.object.is_none()
-            && self.array.is_none()
-            && self.one_of.is_empty()
-            && self.any_of.is_empty()
-            && self.all_of.is_empty()
-            && self.not.is_none()
-            && self.conditional.is_none()
+        self.is_any_without(|_| {})
     }
 
-    /// Every definition this node refers to, in order of appearance (with repeats).
-    pub fn references(&self) -> Vec<&str> {
-        let mut names = Vec::new();
-        self.visit(&mut |node| names.extend(node.reference.as_deref()));
-        names
-    }
-
-    /// Calls `f` on this node and on every node below it.
-    pub fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
-        f(self);
-        let children = self
-            .object
-            .iter()
-            .flat_map(|o| {
-                o.properties.iter().map(|(_, n)| n).chain(o.property_names.as_deref()).chain(match &o.additional {
-                    Additional::Schema(n) => Some(n.as_ref()),
-                    _ => None,
-                })
-            })
-            .chain(self.array.iter().flat_map(|a| a.prefix_items.iter().chain(a.items.as_deref())))
-            .chain(self.one_of.iter())
-            .chain(self.any_of.iter())
-            .chain(self.all_of.iter())
-            .chain(self.not.as_deref())
-            .chain(
-                self.conditional
-                    .iter()
-                    .flat_map(|c| std::iter::once(&c.condition).chain(c.then.as_ref()).chain(c.otherwise.as_ref())),
-            );
-        for child in children.collect::<Vec<_>>() {
-            child.visit(f);
-        }
+    /// Whether the node constrains nothing once `strip` has removed some of its keywords.
+    pub fn is_any_without(&self, strip: impl FnOnce(&mut Node)) -> bool {
+        let mut rest = Node { description: None, ..self.clone() };
+        strip(&mut rest);
+        rest == Node::default()
     }
 }
 
@@ -376,7 +333,7 @@ mod tests {
         assert_eq!(object.properties[0].1.reference.as_deref(), Some("A"));
         assert!(object.properties[1].1.is_any());
         assert!(object.is_required("a") && !object.is_required("b/c"));
-        assert_eq!(node.references(), ["A"]);
+        assert!(!node.is_any() && node.is_any_without(|n| (n.types, n.object) = (None, None)));
     }
 
     #[test]

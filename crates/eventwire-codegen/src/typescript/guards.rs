@@ -72,7 +72,7 @@ pub(crate) fn conjuncts(node: &Node, x: &str, context: &mut Context, owner: &str
         Some(types) if types.len() == 1 => checks.extend(typed(types[0], node, x, context, owner)?),
         Some(types) => {
             let alternatives =
-                types.iter().map(|t| typed(t.to_owned(), node, x, context, owner)).collect::<Result<Vec<_>, _>>()?;
+                types.iter().map(|t| typed(*t, node, x, context, owner)).collect::<Result<Vec<_>, _>>()?;
             checks.push(any(alternatives.into_iter().map(all).collect()));
         }
         None => checks.extend(untyped_rules(node, x, context, owner)?),

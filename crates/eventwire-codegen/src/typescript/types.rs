@@ -66,12 +66,13 @@ pub(crate) fn type_of(node: &Node, context: &mut Context, indent: &str) -> Resul
     }
     if parts.is_empty() {
         context.use_type("JsonValue");
-        return Ok(match node.not.as_deref().and_then(|not| not.types.clone()) {
-            Some(excluded) if node.not.as_deref().is_some_and(only_types) => {
-                let excluded: Vec<String> = excluded.iter().map(|t| primitive_name(*t).to_owned()).collect();
+        // TypeScript has no negated types, but "any JSON value except these types" it can say.
+        return Ok(match node.not.as_deref().filter(|not| only_types(not)).and_then(|not| not.types.as_ref()) {
+            Some(excluded) => {
+                let excluded: Vec<&str> = excluded.iter().map(|t| primitive_name(*t)).collect();
                 format!("Exclude<JsonValue, {}>", excluded.join(" | "))
             }
-            _ => "JsonValue".into(),
+            None => "JsonValue".into(),
         });
     }
     Ok(intersection(parts))
@@ -105,15 +106,15 @@ pub(crate) fn dispatch(node: &Node) -> Option<Vec<(&Node, &str)>> {
 }
 
 fn is_only_conditional(node: &Node) -> bool {
-    node.conditional.is_some() && Node { conditional: None, description: None, ..node.clone() }.is_any()
+    node.conditional.is_some() && node.is_any_without(|n| n.conditional = None)
 }
 
 fn only_reference(node: &Node) -> bool {
-    node.reference.is_some() && Node { reference: None, description: None, ..node.clone() }.is_any()
+    node.reference.is_some() && node.is_any_without(|n| n.reference = None)
 }
 
 fn only_types(node: &Node) -> bool {
-    node.types.is_some() && Node { types: None, description: None, ..node.clone() }.is_any()
+    node.types.is_some() && node.is_any_without(|n| n.types = None)
 }
 
 fn constant_type(constant: &Value) -> Result<String, Error> {
@@ -227,21 +228,17 @@ fn array_type(array: &ArrayRules, context: &mut Context, indent: &str) -> Result
 /// `if: {properties: {P: {const: C}}}` with `then`/`else` that fix other properties to
 /// constants, on an object whose `P` is required: the type splits into two alternatives, the
 /// way `status`/`final_message` of a response update go together.
-fn conditional_split(
-    node: &Node,
-    conditional: &Conditional,
+fn conditional_split<'a>(
+    node: &'a Node,
+    conditional: &'a Conditional,
     context: &mut Context,
     indent: &str,
 ) -> Result<Option<String>, Error> {
     let Some(object) = &node.object else { return Ok(None) };
     let Some((key, value)) = single_constant_property(&conditional.condition) else { return Ok(None) };
     let Some((_, property)) = object.properties.iter().find(|(k, _)| k == key) else { return Ok(None) };
-    let branches = [conditional.then.as_ref(), conditional.otherwise.as_ref()];
-    let Some([then, otherwise]) = branches
-        .map(|branch| branch.and_then(constant_properties))
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-        .and_then(|v| <[_; 2]>::try_from(v).ok())
+    let fixed = |branch: Option<&'a Node>| branch.and_then(constant_properties);
+    let (Some(then), Some(otherwise)) = (fixed(conditional.then.as_ref()), fixed(conditional.otherwise.as_ref()))
     else {
         return Ok(None);
     };
@@ -270,7 +267,7 @@ fn single_constant_property(node: &Node) -> Option<(&str, &Value)> {
 /// `{properties: {k: {const: v}, …}}` and nothing else: the `(k, v)` pairs.
 fn constant_properties(node: &Node) -> Option<Vec<(&str, &Value)>> {
     let object = node.object.as_ref()?;
-    let bare = Node { object: None, description: None, ..node.clone() }.is_any()
+    let bare = node.is_any_without(|n| n.object = None)
         && object.required.is_empty()
         && object.additional == Additional::Open
         && object.property_names.is_none();
@@ -282,7 +279,7 @@ fn constant_properties(node: &Node) -> Option<Vec<(&str, &Value)>> {
         .iter()
         .map(|(key, property)| {
             let constant = property.constant.as_ref()?;
-            Node { constant: None, description: None, ..property.clone() }.is_any().then_some((key.as_str(), constant))
+            property.is_any_without(|n| n.constant = None).then_some((key.as_str(), constant))
         })
         .collect()
 }
