@@ -9,8 +9,7 @@ use serde_json::Value;
 
 /// Invalid fixtures the schema cannot reject, by construction: `tests/schema-blind-spots.txt`.
 fn schema_blind_spots() -> Vec<String> {
-    let list = fs::read_to_string(eventwire_tests::workspace_root().join("tests/schema-blind-spots.txt")).unwrap();
-    list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+    eventwire_tests::listed_fixtures("schema-blind-spots.txt")
 }
 
 fn relative(path: &std::path::Path) -> String {

@@ -18,7 +18,7 @@ use std::process::Command;
 use eventwire::Family;
 use eventwire::primitives::SUBSCRIPTION_CHANNEL;
 use eventwire::schema::{bundle_schema, family_schema};
-use eventwire_tests::{Mutation, fixture_family, mutate, schemas, workspace_root};
+use eventwire_tests::{Mutation, fixture_family, listed_fixtures, mutate, schemas, workspace_root};
 use serde_json::Value;
 
 /// One fixture file, as the TypeScript test sees it.
@@ -60,11 +60,6 @@ fn fixtures() -> Vec<Fixture> {
             }
         })
         .collect()
-}
-
-fn listed(file: &str) -> Vec<String> {
-    let text = fs::read_to_string(workspace_root().join("tests").join(file)).unwrap();
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
 }
 
 /// Every mutation of every valid fixture at up to 8 places, with the `jsonschema` crate's
@@ -118,9 +113,12 @@ fn run(command: &mut Command, what: &str) -> String {
     stdout
 }
 
-/// A family's union type: the title of its schema (`HealthEvent`, …).
+/// A family's union type: the title of its schema (`HealthEvent`, …), read once per family.
 fn union_name(family: Family) -> String {
-    family_schema(family)["title"].as_str().unwrap().to_owned()
+    static NAMES: std::sync::OnceLock<Vec<(Family, String)>> = std::sync::OnceLock::new();
+    let names =
+        NAMES.get_or_init(|| Family::ALL.map(|f| (f, family_schema(f)["title"].as_str().unwrap().to_owned())).into());
+    names.iter().find(|(f, _)| *f == family).expect("every family").1.clone()
 }
 
 #[test]
@@ -132,7 +130,7 @@ fn the_package_compiles_under_its_own_strictest_settings() {
 #[test]
 fn fixtures_type_check_narrow_and_agree_with_the_guards() {
     let fixtures = fixtures();
-    let blind_spots = listed("typescript-blind-spots.txt");
+    let blind_spots = listed_fixtures("typescript-blind-spots.txt");
     for name in &blind_spots {
         let fixture = fixtures.iter().find(|f| &f.name == name).unwrap_or_else(|| panic!("{name} is not a fixture"));
         assert!(!fixture.valid && fixture.json.is_some(), "{name}: only invalid JSON fixtures belong in the list");
@@ -148,7 +146,7 @@ fn fixtures_type_check_narrow_and_agree_with_the_guards() {
     fs::write(dir.join("package.json"), "{ \"type\": \"module\" }\n").unwrap();
     fs::write(dir.join("tsconfig.json"), TEST_TSCONFIG).unwrap();
     let mutants = mutants(&fixtures);
-    let source = test_source(&fixtures, &mutants, &blind_spots, &listed("schema-blind-spots.txt"));
+    let source = test_source(&fixtures, &mutants, &blind_spots, &listed_fixtures("schema-blind-spots.txt"));
     fs::write(dir.join("fixtures.test.ts"), &source).unwrap();
 
     run(tsc().arg("-p").arg(dir.join("tsconfig.json")), "tsc --strict on the fixture test");

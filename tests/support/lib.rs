@@ -58,6 +58,13 @@ pub fn schema_verdict(text: &str) -> Option<bool> {
     Some(schemas().bundle.is_valid(&value))
 }
 
+/// The fixture names (`family/file.json`) listed in `tests/<file>`, without comments and blanks.
+pub fn listed_fixtures(file: &str) -> Vec<String> {
+    let path = workspace_root().join("tests").join(file);
+    let list = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+}
+
 /// The family a fixture file belongs to, from its folder name.
 pub fn fixture_family(path: &Path) -> Option<Family> {
     Family::from_name(path.parent()?.file_name()?.to_str()?)
