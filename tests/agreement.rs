@@ -1,6 +1,7 @@
 //! serde and the emitted schema agree on every value: arbitrary valid messages round-trip and
 //! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
-//! type swapped, tag misspelled) get the same verdict from both, and most are rejected.
+//! type swapped, tag misspelled) get the same verdict from both, and most are rejected. The
+//! fast decoding path gives exactly the located path's result on every one of them.
 //!
 //! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set. With
 //! `EVENTWIRE_PRINT_TALLY` set, each family prints how many mutations of each kind it applied
@@ -32,6 +33,8 @@ fn check_round_trip(message: &Message) -> Result<(), TestCaseError> {
     prop_assert!(schemas().bundle.is_valid(&value), "schema rejects {text}: {:?}", schema_errors(&value));
     prop_assert!(schemas().family(message.family()).is_valid(&value), "family schema rejects {text}");
     let decoded = eventwire::decode(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    let located = eventwire::decode::decode_located(&text);
+    prop_assert_eq!(Ok(&decoded), located.as_ref(), "fast and located decoding");
     prop_assert_eq!(&decoded, message);
     prop_assert_eq!(serde_json::to_value(&decoded).unwrap(), value);
     Ok(())
@@ -50,6 +53,7 @@ fn check_mutation(message: &Message, mutation: Mutation, pick: usize, tally: &mu
     };
     let text = mutated.to_string();
     let by_text = eventwire::decode(&text);
+    prop_assert_eq!(&by_text, &eventwire::decode::decode_located(&text), "fast and located decoding: {}", text);
     let by_value = eventwire::decode_value(&mutated);
     let schema_accepts = schemas().bundle.is_valid(&mutated);
     prop_assert_eq!(by_text.is_ok(), by_value.is_ok(), "text and value decoding disagree on {}", text);

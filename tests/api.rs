@@ -305,3 +305,37 @@ fn glob_fixtures(prefix: &str) -> Vec<std::path::PathBuf> {
     assert!(!paths.is_empty());
     paths
 }
+
+/// The fast path guesses a message's type from its first tag; a message that also carries
+/// another family's envelope keys must still be routed (and rejected) as the router says.
+#[test]
+fn the_fast_path_decodes_exactly_like_the_located_path() {
+    let other_envelopes: [(&str, Value); 4] = [
+        ("channel", json!("user_session_1")),
+        ("payload", json!({"type": "status"})),
+        ("event_type", json!("agent_message")),
+        ("type", json!("ping")),
+    ];
+    let mut compared = 0;
+    for path in glob_fixtures("").into_iter().chain(glob_fixtures("seed_")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut variants = vec![text.clone()];
+        if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(&text) {
+            variants.push(Value::Object(object.clone()).to_string());
+            for (key, value) in &other_envelopes {
+                let mut extended = object.clone();
+                extended.insert((*key).to_owned(), value.clone());
+                variants.push(Value::Object(extended).to_string());
+            }
+            // The envelope key last: the sniffer cannot see it, the router still can.
+            let reversed: serde_json::Map<String, Value> = object.into_iter().rev().collect();
+            variants.push(Value::Object(reversed).to_string());
+        }
+        for variant in variants {
+            let fast = eventwire::decode(&variant);
+            assert_eq!(fast, eventwire::decode::decode_located(&variant), "{}: {variant}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared > 1000, "only {compared} texts compared");
+}

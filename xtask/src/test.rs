@@ -1,8 +1,10 @@
 //! `cargo xtask test`: every test, in one command, on a fresh machine. It installs what the
 //! tests need from lockfiles (ajv and the TypeScript compiler from `tests/js/package-lock.json`,
 //! cargo-insta at a pinned version) and then runs, in order: the independent ajv schema check,
-//! formatting, clippy, the serde-only build, and the Rust suites (which include `tsc`, Node and
-//! the typify oracle) with unreferenced snapshots rejected.
+//! formatting, clippy, the serde-only build, the benchmark comparison on a tiny capture (every
+//! peer installed from its lockfile, every verdict checked against the ground truth, no timing
+//! judged), and the Rust suites (which include `tsc`, Node, the typify oracle and one run of
+//! each micro-benchmark) with unreferenced snapshots rejected.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -58,6 +60,15 @@ pub fn run() -> anyhow::Result<()> {
     step(
         "serde-only build of the types crate",
         cargo(&root).args(["check", "--quiet", "-p", "eventwire", "--no-default-features"]),
+    )?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("==> benchmark code paths on a tiny capture (every tool's verdicts against the ground truth)");
+    }
+    crate::bench::run(&crate::bench::SMOKE)?;
+    step(
+        "each micro-benchmark once (cargo test --benches: divan runs every benchmark a single time)",
+        cargo(&root).args(["test", "--quiet", "--workspace", "--benches"]),
     )?;
     ensure_cargo_insta(&root)?;
     let totals = counted_step(

@@ -6,6 +6,7 @@ use std::io;
 
 use eventwire::media::{AudioData, AudioPayload, MediaEvent};
 use eventwire::{DecodeError, Direction, Family, Message, MessageKind, Rule};
+use serde_json::Number;
 
 use crate::finding::{Check, Finding, Location, Severity, Summary};
 use crate::locate;
@@ -14,6 +15,33 @@ use crate::socketio::{self, Frame};
 
 /// Unix seconds at or above this (year 5138) are almost certainly milliseconds.
 const MILLISECONDS_THRESHOLD: f64 = 1e11;
+
+/// What checking a message needs of its decoding: small, and `Send`, so that messages can be
+/// decoded on other threads and checked in input order.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    kind: &'static MessageKind,
+    /// A timestamp documented as Unix seconds, with its JSON Pointer.
+    unix_seconds: Option<(&'static str, Number)>,
+    /// The attachment an `audio_data` placeholder names.
+    attachment: Option<usize>,
+}
+
+/// A message's decoding: what it is, or why it is not valid.
+pub(crate) type Decoding = Result<Decoded, DecodeError>;
+
+/// Decodes one message's text (the expensive part of checking it).
+pub(crate) fn decode(text: &str, family: Option<Family>) -> Decoding {
+    let message = match family {
+        Some(family) => eventwire::decode_family(text, family),
+        None => eventwire::decode(text),
+    }?;
+    Ok(Decoded {
+        kind: message.kind(),
+        unix_seconds: message.unix_seconds().map(|(pointer, time)| (pointer, time.as_number().clone())),
+        attachment: placeholder_number(&message),
+    })
+}
 
 /// Where a record's text starts in the capture.
 #[derive(Debug, Clone, Copy)]
@@ -98,8 +126,19 @@ impl<'s> Validator<'s> {
 
     /// A record that should be one JSON message.
     pub fn message(&mut self, record: &Record) -> io::Result<()> {
+        let decoding = decode(record.text, self.family);
+        self.decoded_message(record, decoding)
+    }
+
+    /// A record that should be one JSON message, already decoded (on another thread).
+    pub fn decoded_message(&mut self, record: &Record, decoding: Decoding) -> io::Result<()> {
         self.complete_pending()?;
-        self.check_message(record, record.text, 0, None)
+        self.check_message(record, record.text, 0, None, decoding)
+    }
+
+    /// The family every message must belong to, if one was asked for.
+    pub fn family(&self) -> Option<Family> {
+        self.family
     }
 
     /// A record that should be an Engine.IO / Socket.IO frame.
@@ -122,7 +161,8 @@ impl<'s> Validator<'s> {
                     context.push(format!("namespace {namespace}"));
                 }
                 let record = Record { context, ..*record };
-                self.check_message(&record, json, json_offset, Some(attachments))
+                let decoding = decode(json, self.family);
+                self.check_message(&record, json, json_offset, Some(attachments), decoding)
             }
             Err(why) => {
                 let location = self.location(record, 0, None);
@@ -220,11 +260,8 @@ impl<'s> Validator<'s> {
         text: &str,
         offset: usize,
         attachments: Option<usize>,
+        verdict: Decoding,
     ) -> io::Result<()> {
-        let verdict = match self.family {
-            Some(family) => eventwire::decode_family(text, family),
-            None => eventwire::decode(text),
-        };
         if record.maybe_not_a_message
             && matches!(&verdict, Err(error @ DecodeError::Envelope { family: None, .. }) if error.rule() == Rule::Envelope)
         {
@@ -234,7 +271,7 @@ impl<'s> Validator<'s> {
         let index = self.summary.messages + 1;
         let mut findings = Vec::new();
         let kind = match &verdict {
-            Ok(message) => Some(message.kind()),
+            Ok(decoded) => Some(decoded.kind),
             Err(error) => error.kind(),
         };
         let claimed_family = match &verdict {
@@ -284,26 +321,25 @@ impl<'s> Validator<'s> {
             }
         }
         let mut audio_attachment = None;
-        if let Ok(message) = &verdict {
+        if let Ok(decoded) = &verdict {
             if let (Some(hint), true) = (record.socket_family, self.family.is_none()) {
-                if hint != message.family() {
+                if hint != decoded.kind.family {
                     let message = format!(
                         "a message of the {} family on a socket whose URL suggests the {hint} family",
-                        message.family()
+                        decoded.kind.family
                     );
                     findings.push(finding(Severity::Warning, Check::FamilyMismatch, "", message, Some(0..0)));
                 }
             }
-            if let Some((pointer, timestamp)) = message.unix_seconds() {
-                if timestamp.get() >= MILLISECONDS_THRESHOLD {
+            if let Some((pointer, timestamp)) = &decoded.unix_seconds {
+                if timestamp.as_f64().unwrap_or_default() >= MILLISECONDS_THRESHOLD {
                     let message = format!(
-                        "timestamp {} is documented as Unix seconds but looks like milliseconds (as seconds it is after the year 5000); divide by 1000",
-                        timestamp.as_number()
+                        "timestamp {timestamp} is documented as Unix seconds but looks like milliseconds (as seconds it is after the year 5000); divide by 1000"
                     );
                     findings.push(finding(Severity::Warning, Check::TimestampUnit, pointer, message, None));
                 }
             }
-            audio_attachment = placeholder_number(message);
+            audio_attachment = decoded.attachment;
             if let (Some(num), Some(declared)) = (audio_attachment, attachments) {
                 if num >= declared {
                     let message = if declared == 0 {

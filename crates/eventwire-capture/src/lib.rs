@@ -54,11 +54,14 @@ pub struct Options {
     /// The largest record (line, JSON value, WebSocket message) read; larger ones are reported
     /// and skipped, or end the file where it cannot be resumed (HAR).
     pub max_record_bytes: u64,
+    /// Threads that decode messages (JSON Lines); 1 decodes on the reading thread. Findings
+    /// come out in input order whatever the number.
+    pub jobs: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES }
+        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES, jobs: 1 }
     }
 }
 
@@ -140,7 +143,7 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
             }
         }),
         InputFormat::Jsonl | InputFormat::SocketIo | InputFormat::Log => {
-            lines::validate(reader, format, cap, &mut validator).map_err(io_failure)
+            lines::validate(reader, format, cap, options.jobs, &mut validator).map_err(io_failure)
         }
     };
     let mut failure = read.err();

@@ -5,12 +5,13 @@ use std::io::{self, BufRead};
 
 use eventwire::Direction;
 
-use crate::check::{Position, Record, Validator};
+use crate::check::{Decoding, Position, Record, Validator};
 use crate::detect::InputFormat;
 use crate::finding::Check;
 use crate::socketio;
 
 /// What reading one line gave.
+#[derive(Debug, Clone, Copy)]
 enum Line {
     /// The line is in the buffer; `terminated` when a newline ended it.
     Text { terminated: bool },
@@ -55,61 +56,211 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>, cap: u64) -> io::Re
     }
 }
 
-/// Validates every line of a line-format capture.
+/// Validates every line of a line-format capture. JSON Lines are decoded on `jobs` threads
+/// when `jobs` is more than one; findings come out in input order all the same.
 pub(crate) fn validate(
     reader: &mut dyn BufRead,
     format: InputFormat,
     cap: u64,
+    jobs: usize,
     validator: &mut Validator,
 ) -> io::Result<()> {
+    if format == InputFormat::Jsonl && jobs > 1 {
+        return parallel::validate(reader, cap, jobs, validator);
+    }
     let mut buffer = Vec::new();
     let mut number = 0;
     while let Some(line) = read_line(reader, &mut buffer, cap)? {
         number += 1;
-        let start = Position::Text { line: number, column: 1 };
-        let terminated = match line {
-            Line::TooLong { bytes } => {
-                let message = format!(
-                    "line of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)"
-                );
-                validator.unreadable_message(start, Check::RecordTooLarge, message)?;
-                continue;
-            }
-            Line::Text { terminated } => terminated,
-        };
-        let text = match std::str::from_utf8(&buffer) {
-            Ok(text) => text,
-            Err(error) => {
-                let message = format!("not UTF-8 text (invalid byte at offset {})", error.valid_up_to());
-                validator.unreadable_message(start, Check::Encoding, message)?;
-                continue;
-            }
-        };
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        let text = if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
-        let trimmed = text.trim_start();
-        if trimmed.trim_end().is_empty() {
-            continue;
+        check_line(format, cap, number, line, &buffer, None, validator)?;
+    }
+    Ok(())
+}
+
+/// A line's text: UTF-8, without a trailing `\r`, and without the byte order mark on line 1.
+fn line_text(bytes: &[u8], number: usize) -> Result<&str, std::str::Utf8Error> {
+    let text = std::str::from_utf8(bytes)?;
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    Ok(if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text })
+}
+
+/// The JSON message of a JSON Lines line, if it has one to decode.
+fn jsonl_message(bytes: &[u8], number: usize) -> Option<&str> {
+    line_text(bytes, number).ok().map(str::trim).filter(|text| !text.is_empty())
+}
+
+/// Checks one line (`bytes`, without its newline); `decoding` is its message's decoding when
+/// another thread already made it.
+fn check_line(
+    format: InputFormat,
+    cap: u64,
+    number: usize,
+    line: Line,
+    bytes: &[u8],
+    decoding: Option<Decoding>,
+    validator: &mut Validator,
+) -> io::Result<()> {
+    let cap_exceeded = |bytes| {
+        format!(
+            "line of {bytes} bytes is larger than the record size cap of {cap} bytes; skipped (raise it with --max-record-size)"
+        )
+    };
+    let start = Position::Text { line: number, column: 1 };
+    let terminated = match line {
+        Line::TooLong { bytes } => {
+            return validator.unreadable_message(start, Check::RecordTooLarge, cap_exceeded(bytes));
         }
-        let indent = text.len() - trimmed.len();
-        match format {
-            InputFormat::SocketIo => line_as_frame(text, number, terminated, validator)?,
-            InputFormat::Log => log_line(text, number, terminated, validator)?,
-            _ => {
-                let payload = trimmed.trim_end();
-                validator.message(&Record {
-                    text: payload,
-                    position: Position::Text { line: number, column: 1 + text[..indent].chars().count() },
-                    direction: None,
-                    context: Vec::new(),
-                    socket_family: None,
-                    at_end_unterminated: !terminated,
-                    maybe_not_a_message: false,
-                })?;
+        Line::Text { terminated } => terminated,
+    };
+    let text = match line_text(bytes, number) {
+        Ok(text) => text,
+        Err(error) => {
+            let message = format!("not UTF-8 text (invalid byte at offset {})", error.valid_up_to());
+            return validator.unreadable_message(start, Check::Encoding, message);
+        }
+    };
+    let trimmed = text.trim_start();
+    if trimmed.trim_end().is_empty() {
+        return Ok(());
+    }
+    let indent = text.len() - trimmed.len();
+    match format {
+        InputFormat::SocketIo => line_as_frame(text, number, terminated, validator),
+        InputFormat::Log => log_line(text, number, terminated, validator),
+        _ => {
+            let record = Record {
+                text: trimmed.trim_end(),
+                position: Position::Text { line: number, column: 1 + text[..indent].chars().count() },
+                direction: None,
+                context: Vec::new(),
+                socket_family: None,
+                at_end_unterminated: !terminated,
+                maybe_not_a_message: false,
+            };
+            match decoding {
+                Some(decoding) => validator.decoded_message(&record, decoding),
+                None => validator.message(&record),
             }
         }
     }
-    Ok(())
+}
+
+/// JSON Lines on several threads: the reading thread gathers lines into batches, worker
+/// threads decode the batches' messages, and the reading thread checks each batch, in input
+/// order, as its decodings come back. Only a few batches are in flight, so memory stays flat.
+mod parallel {
+    use std::collections::VecDeque;
+    use std::io::{self, BufRead};
+    use std::sync::{Arc, Mutex, mpsc};
+
+    use super::{Line, check_line, jsonl_message, read_line};
+    use crate::check::{Decoding, Validator, decode};
+    use crate::detect::InputFormat;
+    use eventwire::Family;
+
+    /// About this many bytes of lines go to a thread at a time.
+    const BATCH_BYTES: usize = 1 << 20;
+
+    /// Lines read, back to back in `bytes`.
+    #[derive(Default)]
+    struct Batch {
+        bytes: Vec<u8>,
+        /// Each line's number, what reading it gave, and where its bytes are.
+        lines: Vec<(usize, Line, std::ops::Range<usize>)>,
+        /// The decoding of each line's message, filled in by a worker.
+        decodings: Vec<Option<Decoding>>,
+    }
+
+    impl Batch {
+        fn decode_all(&mut self, family: Option<Family>) {
+            let Batch { bytes, lines, decodings } = self;
+            decodings.clear();
+            decodings.extend(lines.iter().map(|(number, line, range)| match line {
+                Line::Text { .. } => jsonl_message(&bytes[range.clone()], *number).map(|text| decode(text, family)),
+                Line::TooLong { .. } => None,
+            }));
+        }
+    }
+
+    type Job = (Batch, mpsc::SyncSender<Batch>);
+
+    pub(super) fn validate(
+        reader: &mut dyn BufRead,
+        cap: u64,
+        jobs: usize,
+        validator: &mut Validator,
+    ) -> io::Result<()> {
+        let family = validator.family();
+        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(jobs);
+        let job_receiver = Arc::new(Mutex::new(job_receiver));
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                let jobs = Arc::clone(&job_receiver);
+                scope.spawn(move || {
+                    // A poisoned lock or a closed channel both mean: no more work.
+                    while let Some((mut batch, done)) = jobs.lock().ok().and_then(|jobs| jobs.recv().ok()) {
+                        batch.decode_all(family);
+                        if done.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            let result = read_and_check(reader, cap, jobs, &job_sender, validator);
+            drop(job_sender);
+            result
+        })
+    }
+
+    fn read_and_check(
+        reader: &mut dyn BufRead,
+        cap: u64,
+        jobs: usize,
+        job_sender: &mpsc::SyncSender<Job>,
+        validator: &mut Validator,
+    ) -> io::Result<()> {
+        let mut in_flight: VecDeque<mpsc::Receiver<Batch>> = VecDeque::new();
+        let mut spare: Vec<Batch> = Vec::new();
+        let mut buffer = Vec::new();
+        let mut number = 0;
+        let mut batch = Batch::default();
+        let mut at_end = false;
+        while !at_end {
+            match read_line(reader, &mut buffer, cap)? {
+                Some(line) => {
+                    number += 1;
+                    let start = batch.bytes.len();
+                    batch.bytes.extend_from_slice(&buffer);
+                    batch.lines.push((number, line, start..batch.bytes.len()));
+                    if batch.bytes.len() < BATCH_BYTES {
+                        continue;
+                    }
+                }
+                None => at_end = true,
+            }
+            let (done_sender, done) = mpsc::sync_channel(1);
+            let full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
+            job_sender.send((full, done_sender)).map_err(|_| io::Error::other("a decoding thread stopped"))?;
+            in_flight.push_back(done);
+            while in_flight.len() > 2 * jobs || (at_end && !in_flight.is_empty()) {
+                let done = in_flight.pop_front().expect("not empty");
+                let mut checked = done.recv().map_err(|_| io::Error::other("a decoding thread stopped"))?;
+                check_batch(&mut checked, cap, validator)?;
+                checked.bytes.clear();
+                checked.lines.clear();
+                spare.push(checked);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_batch(batch: &mut Batch, cap: u64, validator: &mut Validator) -> io::Result<()> {
+        let decodings = std::mem::take(&mut batch.decodings);
+        for ((number, line, range), decoding) in batch.lines.iter().zip(decodings) {
+            check_line(InputFormat::Jsonl, cap, *number, *line, &batch.bytes[range.clone()], decoding, validator)?;
+        }
+        Ok(())
+    }
 }
 
 /// A line of a Socket.IO frame log: an optional direction marker, then one frame.

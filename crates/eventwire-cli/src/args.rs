@@ -77,6 +77,10 @@ pub struct ValidateArgs {
     /// The largest record (line, message) read, for example `16MiB`, `512KiB` or `1000000`.
     #[arg(long, value_parser = parse_size, default_value = "16MiB")]
     pub max_record_size: u64,
+    /// Threads that decode JSON Lines messages; all the machine's cores by default. Findings are
+    /// reported in input order whatever the number.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<std::num::NonZeroUsize>,
     /// When to colour the text report (`auto` honours NO_COLOR and colours only terminals).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -1,8 +1,11 @@
 //! Decoding: find the family and message type from the envelope, then deserialize exactly that
 //! type, so that errors are that type's errors, named by JSON Pointer.
 //!
-//! Decoding a text makes two passes: a probe that reads only the envelope keys (and checks the
-//! JSON syntax), then a typed pass over the same text that borrows from it.
+//! A text is first tried the fast way: the tag is read from where messages usually put it
+//! ([`crate::sniff`]) and the text is deserialized once, as that type. When that fails (an
+//! invalid message, or a tag the sniffer cannot see), decoding makes two passes that explain
+//! the failure: a probe that reads only the envelope keys (and checks the JSON syntax), then a
+//! typed pass over the same text that locates the error by JSON Pointer.
 
 use std::fmt;
 
@@ -206,6 +209,14 @@ pub fn decode(text: &str) -> Result<Message, DecodeError> {
     decode_input(Input::Text(text), None)
 }
 
+/// Decodes one message the way invalid messages are decoded: probe, route, then a located typed
+/// pass, without the fast path. [`decode`] gives the same result, faster; this exists so that
+/// tests and benchmarks can hold the two side by side.
+#[doc(hidden)]
+pub fn decode_located(text: &str) -> Result<Message, DecodeError> {
+    decode_routed(Input::Text(text), None)
+}
+
 /// Decodes one message that must belong to `family`.
 pub fn decode_family(text: &str, family: Family) -> Result<Message, DecodeError> {
     decode_input(Input::Text(text), Some(family))
@@ -227,10 +238,21 @@ pub(crate) fn deserialize_message<'de, D: Deserializer<'de>>(
     decode_input(Input::Value(&value), family).map_err(de::Error::custom)
 }
 
-/// Probe the envelope, route to the one type it claims, then decode exactly that type.
+/// The fast path first (see the module's documentation), then the located one.
 fn decode_input(input: Input<'_>, family: Option<Family>) -> Result<Message, DecodeError> {
+    if let Input::Text(text) = input {
+        let candidate = crate::sniff::candidate(text).filter(|kind| family.is_none_or(|f| f == kind.family));
+        if let Some(Ok(message)) = candidate.map(|kind| (kind.decode)(Input::Unlocated(text), kind)) {
+            return Ok(message);
+        }
+    }
+    decode_routed(input, family)
+}
+
+/// Probe the envelope, route to the one type it claims, then decode exactly that type.
+fn decode_routed(input: Input<'_>, family: Option<Family>) -> Result<Message, DecodeError> {
     let probe = match input {
-        Input::Text(text) => probe_text(text)?,
+        Input::Text(text) | Input::Unlocated(text) => probe_text(text)?,
         Input::Value(value) => probe_value(value),
     };
     let kind = route(&probe)?;
@@ -249,12 +271,21 @@ fn decode_input(input: Input<'_>, family: Option<Family>) -> Result<Message, Dec
 pub(crate) enum Input<'a> {
     Text(&'a str),
     Value(&'a Value),
+    /// The fast path: the text, without tracking where an error is (its error is discarded).
+    Unlocated(&'a str),
 }
 
 impl Input<'_> {
     /// Deserializes the whole message as `T`, with errors located by JSON Pointer.
     pub(crate) fn decode<T: DeserializeOwned>(self, kind: &'static MessageKind) -> Result<T, DecodeError> {
         let result = match self {
+            Input::Unlocated(text) => {
+                return serde_json::from_str(text).map_err(|error| DecodeError::Invalid {
+                    kind,
+                    pointer: String::new(),
+                    message: error.to_string(),
+                });
+            }
             Input::Text(text) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)),
             Input::Value(value) => serde_path_to_error::deserialize(value),
         };

@@ -27,6 +27,7 @@ pub mod primitives;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod simulation;
+mod sniff;
 pub mod stream;
 
 use serde::{Deserialize, Deserializer, Serialize};

@@ -8,8 +8,13 @@ use crate::report::{self, Totals};
 
 /// Validates every file in turn, reporting findings as they are found, then the totals.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
-    let options =
-        Options { format: args.input_format.format(), family: args.family, max_record_bytes: args.max_record_size };
+    let jobs = args.jobs.or_else(|| std::thread::available_parallelism().ok()).map_or(1, usize::from);
+    let options = Options {
+        format: args.input_format.format(),
+        family: args.family,
+        max_record_bytes: args.max_record_size,
+        jobs,
+    };
     let mut report = report::new(args.format, args.color);
     let mut totals = Totals { files: args.files.len(), ..Totals::default() };
     for path in &args.files {

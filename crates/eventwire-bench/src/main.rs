@@ -1,0 +1,91 @@
+//! The Rust peers `cargo xtask bench` measures eventwire against, each on one core over a JSON
+//! Lines capture: serde_json parsing to `IgnoredAny` (the floor any validator pays) and to
+//! `Value`, and the `jsonschema` crate with its validator built once from the bundle schema.
+//!
+//! Usage: `eventwire-bench ignored|value|jsonschema CAPTURE [SCHEMA]`. Prints one JSON object:
+//! `{"messages": N, "invalid": [1-based indexes]}` (for the floors, the lines that are not
+//! JSON), which `cargo xtask bench` compares with the ground truth.
+
+use std::io::{Read, Write as _};
+
+use anyhow::{Context, bail};
+use serde::de::IgnoredAny;
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {error:#}");
+            }
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (tool, capture) = match args.as_slice() {
+        [tool, capture, ..] => (tool.as_str(), capture),
+        _ => bail!("usage: eventwire-bench ignored|value|jsonschema CAPTURE [SCHEMA]"),
+    };
+    let file = std::fs::File::open(capture).with_context(|| format!("cannot open {capture}"))?;
+    let started = std::time::Instant::now();
+    let invalid = match tool {
+        "ignored" => verdicts(file, |line| serde_json::from_slice::<IgnoredAny>(line).is_ok()),
+        "value" => verdicts(file, |line| serde_json::from_slice::<serde_json::Value>(line).is_ok()),
+        "jsonschema" => {
+            let path = args.get(2).context("jsonschema needs the bundle schema's path")?;
+            let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(path)?)?;
+            let validator = jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| anyhow::anyhow!("the schema does not compile: {e}"))?;
+            verdicts(file, |line| {
+                serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|value| validator.is_valid(&value))
+            })
+        }
+        other => bail!("unknown tool `{other}`; expected ignored, value or jsonschema"),
+    };
+    let (messages, invalid) = invalid?;
+    if std::env::var_os("EVENTWIRE_BENCH_TIME").is_some() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{tool}: {:.3} s in the loop", started.elapsed().as_secs_f64());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::json!({ "messages": messages, "invalid": invalid }))?;
+    Ok(())
+}
+
+/// Runs `valid` on every non-empty line, reading the capture in blocks into one reused buffer
+/// (as eventwire does, so that the floor is not slowed by reading); returns the line count and
+/// the invalid lines (1-based).
+fn verdicts(mut file: impl Read, mut valid: impl FnMut(&[u8]) -> bool) -> anyhow::Result<(usize, Vec<usize>)> {
+    const BLOCK: usize = 4 << 20;
+    let (mut invalid, mut messages) = (Vec::new(), 0);
+    let mut buffer = Vec::with_capacity(2 * BLOCK);
+    let mut check = |line: &[u8]| {
+        if !line.is_empty() {
+            messages += 1;
+            if !valid(line) {
+                invalid.push(messages);
+            }
+        }
+    };
+    loop {
+        let start = buffer.len();
+        buffer.resize(start + BLOCK, 0);
+        let read = file.read(&mut buffer[start..]).context("cannot read the capture")?;
+        buffer.truncate(start + read);
+        if read == 0 {
+            check(&buffer);
+            return Ok((messages, invalid));
+        }
+        let Some(last_newline) = buffer.iter().rposition(|&b| b == b'\n') else { continue };
+        buffer[..last_newline].split(|&b| b == b'\n').for_each(&mut check);
+        buffer.drain(..=last_newline);
+    }
+}

@@ -1,0 +1,157 @@
+//! The fast path's router: reads the tag a message starts with straight from its text, so that a
+//! valid message is parsed once, as exactly its type.
+//!
+//! This is only a guess. [`crate::decode`] keeps it only when the guessed type then
+//! deserializes the whole text; the guess is right whenever that happens, because every message
+//! struct is closed at the top level (and an assistant payload is closed too): the keys that
+//! would make the router choose another family (`channel` and `payload`, `event_type`, `type`)
+//! are unknown fields of every other family's types, and a duplicated tag is a duplicate field.
+//! Anything the sniffer does not recognise (a tag that is not first, an escaped string) goes
+//! the slow way: probe the envelope, route, then decode with JSON Pointers.
+
+use crate::primitives::SUBSCRIPTION_CHANNEL;
+use crate::registry::{self, Family, MessageKind};
+
+/// The message type `text` claims, when its tag can be read from where messages usually put it:
+/// the first element of a media array, the first key of an object, or an assistant payload's
+/// `type` (or `action`) after its plain fields.
+pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
+    let mut cursor = Cursor { bytes: text.as_bytes(), at: 0 };
+    match cursor.next_token()? {
+        b'[' => registry::find(Family::Media, cursor.string()?),
+        b'{' => {
+            let key = cursor.string()?;
+            cursor.expect(b':')?;
+            let value = cursor.string()?;
+            match key {
+                "type" => registry::find(Family::Health, value).or_else(|| registry::find(Family::Stream, value)),
+                "event_type" => registry::find(Family::Simulation, value),
+                "channel" if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
+                "channel" => assistant_update(&mut cursor),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// After `{"channel": "...",`: the kind named by the payload's `type`, found past any plain
+/// fields (strings, numbers, booleans, null) before it. A payload with `action` is a
+/// subscription request.
+fn assistant_update(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+    cursor.expect(b',')?;
+    if cursor.string()? != "payload" {
+        return None;
+    }
+    cursor.expect(b':')?;
+    cursor.expect(b'{')?;
+    loop {
+        let key = cursor.string()?;
+        cursor.expect(b':')?;
+        match key {
+            "type" => {
+                let tag = cursor.string()?;
+                return registry::find(Family::Assistant, tag).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL);
+            }
+            "action" => return registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
+            _ => cursor.skip_plain_value()?,
+        }
+        cursor.expect(b',')?;
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next byte that is not JSON whitespace, consumed.
+    fn next_token(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.bytes.get(self.at) {
+            self.at += 1;
+            if !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(byte);
+            }
+        }
+        None
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next_token()? == byte).then_some(())
+    }
+
+    /// A string without escapes (tags and keys never have any), its quotes consumed.
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let rest = &self.bytes[self.at..];
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest[end] != b'"' {
+            return None;
+        }
+        self.at += end + 1;
+        std::str::from_utf8(&rest[..end]).ok()
+    }
+
+    /// Skips a string (escapes included), number, `true`, `false` or `null`; objects and
+    /// arrays are not plain.
+    fn skip_plain_value(&mut self) -> Option<()> {
+        match self.next_token()? {
+            b'"' => loop {
+                let end = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..])?;
+                self.at += end + 1;
+                if self.bytes[self.at - 1] == b'"' {
+                    return Some(());
+                }
+                self.at += 1;
+            },
+            b'{' | b'[' => None,
+            _ => {
+                let rest = &self.bytes[self.at..];
+                self.at += rest.iter().position(|&b| matches!(b, b',' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))?;
+                Some(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(text: &str) -> Option<&'static str> {
+        candidate(text).map(|kind| kind.tag)
+    }
+
+    #[test]
+    fn tags_are_read_where_messages_put_them() {
+        assert_eq!(tag(r#"{"type":"ping","session_id":"s"}"#), Some("ping"));
+        assert_eq!(tag(r#" { "type" : "alert" }"#), Some("alert"));
+        assert_eq!(tag(r#"["video_data",{}]"#), Some("video_data"));
+        assert_eq!(tag(r#"{"event_type":"agent_message"}"#), Some("agent_message"));
+        assert_eq!(
+            tag(
+                r#"{"channel":"c","payload":{"message":"a \"quoted\" word","timestamp":1.5,"final_message":false,"type":"tool"}}"#
+            ),
+            Some("tool")
+        );
+        assert_eq!(tag(r#"{"channel":"c","payload":{"action":"subscribe"}}"#), Some("subscription"));
+        assert_eq!(tag(r#"{"channel":"subscription","payload":{"type":"status"}}"#), Some("subscription"));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_slow_path() {
+        for text in [
+            r#"{"session_id":"s","type":"ping"}"#,
+            r#"{"type":"p\u0069ng"}"#,
+            r#"{"type":"nope"}"#,
+            r#"{"channel":"c","payload":{"meta":{},"type":"tool"}}"#,
+            r#"{"channel":"c","payload":{"type":"subscription"}}"#,
+            r#"{"channel":"c","other":1}"#,
+            "",
+            "42",
+        ] {
+            assert_eq!(tag(text), None, "{text}");
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! `cargo xtask bench`: eventwire against the tools people use today, in one run, on the same
+//! generated captures. It builds release, installs the peers from lockfiles (ajv from
+//! `tests/js/package-lock.json`, Python's `jsonschema` and `fastjsonschema` from
+//! `xtask/bench/requirements.txt` into a virtualenv under `target/`), generates the captures,
+//! checks that every validator's verdicts equal the ground truth message for message, then times
+//! each tool over several runs and prints a Markdown table of MB/s, peak RSS and ratios.
+//!
+//! A measurement, not a test: no number fails the run. Only a disagreement with the ground truth
+//! does, which is why `cargo xtask test` runs it on a tiny capture (`--smoke`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+use crate::codegen::workspace_root;
+use crate::sample::{self, Format, Spec, Truth};
+
+/// How big and how often.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Size of the captures the fast tools read.
+    pub bytes: u64,
+    /// Timed runs per tool and capture (the median is reported).
+    pub runs: usize,
+    /// A tiny capture, one run, debug binaries: exercises every code path and the agreement
+    /// check quickly (this is what `cargo xtask test` runs).
+    pub smoke: bool,
+}
+
+/// What `--smoke` (and `cargo xtask test`) runs.
+pub const SMOKE: Settings = Settings { bytes: 300_000, runs: 1, smoke: true };
+
+impl Settings {
+    /// The cargo profile the binaries are built with, and its folder under `target/`.
+    fn profile(&self) -> (&'static str, &'static str) {
+        if self.smoke { ("dev", "debug") } else { ("release", "release") }
+    }
+}
+
+/// The captures: the realistic mix, and the same mix without audio and video.
+const CAPTURES: [(&str, bool); 2] = [("mixed", false), ("no media", true)];
+
+/// One validator (or parser) as a command line.
+struct Tool {
+    name: &'static str,
+    /// Cores it may use; one-core tools run under `taskset -c 0`.
+    cores: usize,
+    /// The most bytes of the capture it reads (slow tools read a prefix of the same capture;
+    /// the generator makes a smaller capture of the same seed an exact prefix).
+    budget: u64,
+    /// Whether its verdicts are a validator's (compared with the ground truth), or only a
+    /// parser's (the floors).
+    validates: bool,
+    command: Box<dyn Fn(&Path) -> Command>,
+}
+
+/// What the runs of one tool on one capture gave.
+struct Measured {
+    tool: &'static str,
+    cores: usize,
+    bytes: u64,
+    seconds: f64,
+    peak_rss_kib: u64,
+}
+
+impl Measured {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.seconds
+    }
+}
+
+/// Runs the comparison and prints the table.
+pub fn run(settings: &Settings) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let dir = root.join(if settings.smoke { "target/bench-smoke" } else { "target/bench" });
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    prepare(&root, &dir, settings)?;
+    let tools = tools(&root, &dir, settings);
+    let mut table = Vec::new();
+    for (capture, no_media) in CAPTURES {
+        let mut rows = Vec::new();
+        for tool in &tools {
+            let bytes = tool.budget.min(settings.bytes);
+            let (path, truth) = capture_file(&dir, capture, no_media, bytes)?;
+            let size = std::fs::metadata(&path)?.len();
+            let verdicts = run_once(tool, &path).with_context(|| format!("{} on the {capture} capture", tool.name))?;
+            if tool.validates {
+                agree(tool.name, capture, &verdicts, &truth)?;
+            }
+            let mut samples: Vec<(f64, u64)> =
+                (0..settings.runs).map(|_| time(tool, &path, &dir)).collect::<anyhow::Result<_>>()?;
+            samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (seconds, _) = samples[samples.len() / 2];
+            let peak_rss_kib = samples.iter().map(|s| s.1).max().unwrap_or_default();
+            log(&format!("{capture}: {} {:.1} MB/s", tool.name, size as f64 / 1e6 / seconds));
+            rows.push(Measured { tool: tool.name, cores: tool.cores, bytes: size, seconds, peak_rss_kib });
+        }
+        table.push((capture, rows));
+    }
+    print_report(settings, &table);
+    Ok(())
+}
+
+fn log(message: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("==> {message}");
+    }
+}
+
+/// Release binaries, the peers' packages, and the draft-07 rendering fastjsonschema reads.
+fn prepare(root: &Path, dir: &Path, settings: &Settings) -> anyhow::Result<()> {
+    let (profile, _) = settings.profile();
+    log(&format!("build the binaries ({profile} profile)"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.current_dir(root).args([
+        "build",
+        "--profile",
+        profile,
+        "--quiet",
+        "-p",
+        "eventwire-cli",
+        "-p",
+        "eventwire-bench",
+    ]);
+    succeed(&mut build)?;
+    log("install ajv from tests/js/package-lock.json");
+    succeed(
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(root.join("tests/js")),
+    )?;
+    let venv = dir.join("venv");
+    if !venv.join("bin/python").exists() {
+        log("create a Python virtualenv");
+        succeed(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    log("install jsonschema and fastjsonschema from xtask/bench/requirements.txt");
+    succeed(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "--require-hashes", "-r"])
+            .arg(root.join("xtask/bench/requirements.txt")),
+    )?;
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(root.join("schema/eventwire.json"))?)?;
+    let draft07 = eventwire_codegen::draft07::render(&bundle).context("the draft-07 rendering")?;
+    std::fs::write(dir.join("eventwire.draft07.json"), draft07.to_string())?;
+    Ok(())
+}
+
+fn succeed(command: &mut Command) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("cannot start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
+
+fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
+    let binaries = root.join("target").join(settings.profile().1);
+    let (eventwire, bench) = (binaries.join("eventwire"), binaries.join("eventwire-bench"));
+    let bundle = root.join("schema/eventwire.json");
+    let draft07 = dir.join("eventwire.draft07.json");
+    let python = dir.join("venv/bin/python");
+    let peers = root.join("xtask/bench/python_peers.py");
+    let ajv = root.join("tests/js/bench-ajv.mjs");
+    let all = u64::MAX;
+    // The slow peers read a prefix, so that a run takes seconds, not hours.
+    let share = |divisor: u64| if settings.smoke { all } else { settings.bytes / divisor };
+    let eventwire_with = |jobs: &'static str| {
+        let eventwire = eventwire.clone();
+        Box::new(move |capture: &Path| {
+            let mut command = Command::new(&eventwire);
+            command.args(["validate", "--format", "json", "--jobs", jobs]).arg(capture);
+            command
+        }) as Box<dyn Fn(&Path) -> Command>
+    };
+    let rust_peer = |tool: &'static str, schema: Option<PathBuf>| {
+        let bench = bench.clone();
+        Box::new(move |capture: &Path| {
+            let mut command = Command::new(&bench);
+            command.arg(tool).arg(capture).args(schema.iter());
+            command
+        }) as Box<dyn Fn(&Path) -> Command>
+    };
+    let python_peer = |tool: &'static str, schema: PathBuf| {
+        let (python, peers) = (python.clone(), peers.clone());
+        Box::new(move |capture: &Path| {
+            let mut command = Command::new(&python);
+            command.arg(&peers).arg(tool).arg(capture).arg(&schema);
+            command
+        }) as Box<dyn Fn(&Path) -> Command>
+    };
+    vec![
+        Tool { name: "eventwire validate", cores: 1, budget: all, validates: true, command: eventwire_with("1") },
+        Tool { name: "eventwire validate", cores: 2, budget: all, validates: true, command: eventwire_with("2") },
+        Tool {
+            name: "serde_json to IgnoredAny (floor)",
+            cores: 1,
+            budget: all,
+            validates: false,
+            command: rust_peer("ignored", None),
+        },
+        Tool {
+            name: "serde_json to Value",
+            cores: 1,
+            budget: all,
+            validates: false,
+            command: rust_peer("value", None),
+        },
+        Tool {
+            name: "jsonschema crate 0.60",
+            cores: 1,
+            budget: all,
+            validates: true,
+            command: rust_peer("jsonschema", Some(bundle.clone())),
+        },
+        Tool {
+            name: "ajv 8 (Node)",
+            cores: 1,
+            budget: share(4),
+            validates: true,
+            command: Box::new(move |capture: &Path| {
+                let mut command = Command::new("node");
+                command.arg(&ajv).arg(capture).arg(&bundle);
+                command
+            }),
+        },
+        Tool {
+            name: "fastjsonschema (Python)",
+            cores: 1,
+            budget: share(20),
+            validates: true,
+            command: python_peer("fastjsonschema", draft07),
+        },
+        Tool {
+            name: "jsonschema (Python)",
+            cores: 1,
+            budget: share(100),
+            validates: true,
+            command: python_peer("jsonschema", root.join("schema/eventwire.json")),
+        },
+    ]
+}
+
+/// The capture of `bytes` (generated once) and its ground truth.
+fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow::Result<(PathBuf, Vec<usize>)> {
+    let stem = format!("{}-{bytes}", capture.replace(' ', "-"));
+    let (path, truth_path) = (dir.join(format!("{stem}.jsonl")), dir.join(format!("{stem}.truth.json")));
+    if !path.exists() || !truth_path.exists() {
+        let spec = Spec { seed: 2026, bytes, invalid: 0.01, no_media, format: Format::Jsonl };
+        sample::write_files(&spec, &path, Some(&truth_path))?;
+    }
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path)?)?;
+    Ok((path, Truth::invalid_indexes(&truth)?))
+}
+
+/// Runs the tool once, untimed, and returns the messages it found invalid (1-based).
+fn run_once(tool: &Tool, capture: &Path) -> anyhow::Result<Vec<usize>> {
+    let output = (tool.command)(capture).stderr(Stdio::inherit()).output()?;
+    let stdout = String::from_utf8(output.stdout)?;
+    if tool.name.starts_with("eventwire") {
+        // Exit code 1 means "invalid messages found": expected here.
+        if !matches!(output.status.code(), Some(0 | 1)) {
+            bail!("exited with {}", output.status);
+        }
+        let mut invalid: Vec<usize> = stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|finding| finding["severity"] == "error")
+            .filter_map(|finding| finding["message_index"].as_u64().map(|i| i as usize))
+            .collect();
+        invalid.dedup();
+        return Ok(invalid);
+    }
+    if !output.status.success() {
+        bail!("exited with {}", output.status);
+    }
+    let verdicts: Value = serde_json::from_str(stdout.trim()).context("its verdicts are not JSON")?;
+    Truth::invalid_indexes(&verdicts)
+}
+
+/// Fails unless `found` is exactly the ground truth.
+fn agree(tool: &str, capture: &str, found: &[usize], truth: &[usize]) -> anyhow::Result<()> {
+    if found == truth {
+        return Ok(());
+    }
+    let missed: Vec<_> = truth.iter().filter(|i| !found.contains(i)).take(5).collect();
+    let extra: Vec<_> = found.iter().filter(|i| !truth.contains(i)).take(5).collect();
+    bail!(
+        "{tool} disagrees with the ground truth on the {capture} capture: {} invalid found, {} expected; missed {missed:?}, wrongly rejected {extra:?}",
+        found.len(),
+        truth.len()
+    )
+}
+
+/// One timed run: wall seconds and peak RSS (KiB, from GNU time).
+fn time(tool: &Tool, capture: &Path, dir: &Path) -> anyhow::Result<(f64, u64)> {
+    let inner = (tool.command)(capture);
+    let rss_file = dir.join("peak-rss.txt");
+    let mut command = Command::new("/usr/bin/time");
+    command.arg("-f").arg("%M").arg("-o").arg(&rss_file);
+    if tool.cores == 1 {
+        command.args(["taskset", "-c", "0"]);
+    }
+    command.arg(inner.get_program()).args(inner.get_args());
+    command.stdout(Stdio::null()).stderr(Stdio::inherit());
+    let started = Instant::now();
+    let status = command.status().context("cannot start /usr/bin/time (Debian package `time`)")?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !matches!(status.code(), Some(0 | 1)) {
+        bail!("{} exited with {status}", tool.name);
+    }
+    let rss = std::fs::read_to_string(&rss_file)?;
+    let kib = rss.lines().last().and_then(|line| line.trim().parse().ok()).context("GNU time wrote no peak RSS")?;
+    Ok((seconds, kib))
+}
+
+fn print_report(settings: &Settings, table: &[(&str, Vec<Measured>)]) {
+    let mut report = String::new();
+    report.push_str(&format!(
+        "Captures: seed 2026, 1% corrupted, {:.0} MB each (the slow peers read a prefix); median of {} run(s); one-core tools pinned with `taskset -c 0`.\n\n",
+        settings.bytes as f64 / 1e6,
+        settings.runs
+    ));
+    report.push_str("| capture | tool | cores | MB read | MB/s | peak RSS (MiB) | eventwire (1 core) ÷ tool |\n");
+    report.push_str("|---|---|---:|---:|---:|---:|---:|\n");
+    for (capture, rows) in table {
+        let reference = rows.iter().find(|r| r.tool.starts_with("eventwire") && r.cores == 1).map(Measured::mb_per_s);
+        for row in rows {
+            let ratio = reference.map(|r| format!("{:.2}", r / row.mb_per_s())).unwrap_or_default();
+            report.push_str(&format!(
+                "| {capture} | {} | {} | {:.1} | {:.1} | {:.1} | {ratio} |\n",
+                row.tool,
+                row.cores,
+                row.bytes as f64 / 1e6,
+                row.mb_per_s(),
+                row.peak_rss_kib as f64 / 1024.0
+            ));
+        }
+    }
+    report.push('\n');
+    if settings.smoke {
+        report.push_str(
+            "Smoke run: debug binaries of a tiny capture; the verdicts were checked, the speeds mean nothing.\n",
+        );
+        return print(&report);
+    }
+    for (capture, rows) in table {
+        let speed = |name: &str, cores: usize| {
+            rows.iter().find(|r| r.tool.starts_with(name) && r.cores == cores).map(Measured::mb_per_s)
+        };
+        if let (Some(one), Some(two), Some(floor)) =
+            (speed("eventwire", 1), speed("eventwire", 2), speed("serde_json to IgnoredAny", 1))
+        {
+            report.push_str(&format!(
+                "- {capture}: eventwire on one core runs at {:.2}× the parsing floor (target ≥ 0.5); on two cores at {:.2}× its one-core speed (target ≥ 1.7).\n",
+                one / floor,
+                two / one
+            ));
+        }
+    }
+    print(&report);
+}
+
+fn print(report: &str) {
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{report}");
+    }
+}

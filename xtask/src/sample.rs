@@ -1,0 +1,699 @@
+//! `cargo xtask sample`: realistic captures for benchmarks, deterministic by seed, with the
+//! ground truth of which messages were corrupted.
+//!
+//! The default mix is the one the benchmarks describe: 30% assistant updates, 20% health
+//! scores, 20% simulation events, 20% stream control and 10% audio/video whose base64 makes up
+//! about 90% of the bytes. Each corrupted message gets one mutation that every validator (the
+//! schema engines included) must reject, so the ground truth is a fact, not an opinion.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Seed of the pseudo-random sequence: the same seed gives the same bytes.
+    pub seed: u64,
+    /// Stop once this many bytes are written (the last message may go over).
+    pub bytes: u64,
+    /// Share of messages corrupted, in [0, 1].
+    pub invalid: f64,
+    /// Leave audio and video out (the same mix of the other families).
+    pub no_media: bool,
+    /// JSON Lines or HAR.
+    pub format: Format,
+}
+
+/// The container the messages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One message per line.
+    Jsonl,
+    /// An HTTP Archive with one WebSocket entry whose `_webSocketMessages` are the messages.
+    Har,
+}
+
+/// What a generated capture holds: the message count and which of them (1-based, in input
+/// order) were corrupted, and how.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Truth {
+    /// Messages written.
+    pub messages: usize,
+    /// `(index, mutation)` of every corrupted message, in order.
+    pub invalid: Vec<(usize, &'static str)>,
+}
+
+impl Truth {
+    /// The ground truth as JSON: `{"messages": N, "invalid": [[index, "mutation"], ...]}`.
+    pub fn to_json(&self) -> String {
+        json!({ "messages": self.messages, "invalid": self.invalid }).to_string()
+    }
+
+    /// The invalid indexes of what [`Truth::to_json`] wrote, or of a validator's verdicts
+    /// (`{"invalid": [index, ...]}`).
+    pub fn invalid_indexes(json: &Value) -> anyhow::Result<Vec<usize>> {
+        let list = json["invalid"].as_array().ok_or_else(|| anyhow::anyhow!("no `invalid` list in {json:.80}"))?;
+        list.iter()
+            .map(|entry| {
+                let index = if entry.is_array() { &entry[0] } else { entry };
+                index.as_u64().map(|i| i as usize).ok_or_else(|| anyhow::anyhow!("bad `invalid` entry {entry}"))
+            })
+            .collect()
+    }
+}
+
+/// SplitMix64: tiny, fast and fully determined by its seed (a `rand` generator's stream may
+/// change between releases; a benchmark's input must not).
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, n)`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A number in `[low, high)` rounded to `decimals` places, as JSON writes it.
+    fn float(&mut self, low: f64, high: f64, decimals: i32) -> f64 {
+        let scale = 10f64.powi(decimals);
+        ((low + self.unit() * (high - low)) * scale).round() / scale
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+}
+
+/// The families, with their share of messages in the mix (percent).
+const MIX: [(Family, u64); 5] = [
+    (Family::Assistant, 30),
+    (Family::Health, 20),
+    (Family::Simulation, 20),
+    (Family::Stream, 20),
+    (Family::Media, 10),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Assistant,
+    Health,
+    Simulation,
+    Stream,
+    Media,
+}
+
+/// One generated message: its text, and which way it travels (for HAR).
+struct Generated {
+    text: String,
+    sent_by_client: bool,
+    mutation: Option<&'static str>,
+}
+
+/// Writes a capture to `out` and returns its ground truth.
+pub fn write(spec: &Spec, out: &mut dyn Write) -> io::Result<Truth> {
+    let mut rng = Rng::new(spec.seed);
+    let mut state = State::default();
+    let mut truth = Truth::default();
+    let mut written = 0u64;
+    let har = spec.format == Format::Har;
+    if har {
+        written += write_counted(out, HAR_HEAD.as_bytes())?;
+    }
+    let mut first = true;
+    while written < spec.bytes {
+        let family = pick_family(&mut rng, spec.no_media);
+        let corrupt = rng.unit() < spec.invalid;
+        let message = generate(&mut rng, &mut state, family, corrupt);
+        truth.messages += 1;
+        if let Some(mutation) = message.mutation {
+            truth.invalid.push((truth.messages, mutation));
+        }
+        written += if har { write_har_message(out, &message, first, &mut rng)? } else { write_line(out, &message)? };
+        first = false;
+    }
+    if har {
+        write_counted(out, HAR_TAIL.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(truth)
+}
+
+fn write_counted(out: &mut dyn Write, bytes: &[u8]) -> io::Result<u64> {
+    out.write_all(bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+fn write_line(out: &mut dyn Write, message: &Generated) -> io::Result<u64> {
+    out.write_all(message.text.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(message.text.len() as u64 + 1)
+}
+
+/// One entry holds every message, so the HAR keeps the capture's single input order; the
+/// socket URL names no family (the mix shares one socket) and carries no token.
+const HAR_HEAD: &str = r#"{"log":{"version":"1.2","creator":{"name":"eventwire sample","version":"1"},"entries":[{"request":{"method":"GET","url":"ws://127.0.0.1:8000/ws","headers":[]},"response":{"status":101,"headers":[]},"_resourceType":"websocket","_webSocketMessages":["#;
+const HAR_TAIL: &str = "]}]}}\n";
+
+fn write_har_message(out: &mut dyn Write, message: &Generated, first: bool, rng: &mut Rng) -> io::Result<u64> {
+    let direction = if message.sent_by_client { "send" } else { "receive" };
+    let time = 1_758_855_248.0 + rng.float(0.0, 3600.0, 3);
+    let entry = json!({ "type": direction, "time": time, "opcode": 1, "data": message.text });
+    let text = format!("{}{entry}", if first { "" } else { "," });
+    write_counted(out, text.as_bytes())
+}
+
+fn pick_family(rng: &mut Rng, no_media: bool) -> Family {
+    let total: u64 = MIX.iter().filter(|(f, _)| !(no_media && *f == Family::Media)).map(|(_, w)| w).sum();
+    let mut roll = rng.below(total);
+    for &(family, weight) in &MIX {
+        if no_media && family == Family::Media {
+            continue;
+        }
+        if roll < weight {
+            return family;
+        }
+        roll -= weight;
+    }
+    unreachable!("the weights sum to the total")
+}
+
+/// What carries over between messages: the clock, and the ids of running conversations.
+#[derive(Default)]
+struct State {
+    clock: f64,
+    message_counter: u64,
+}
+
+impl State {
+    fn tick(&mut self, rng: &mut Rng) -> f64 {
+        if self.clock == 0.0 {
+            self.clock = 1_758_855_248.0;
+        }
+        self.clock += rng.float(0.0, 0.25, 3);
+        (self.clock * 1000.0).round() / 1000.0
+    }
+
+    /// The clock as ISO 8601 with microseconds, as Python's `isoformat()` writes it.
+    fn iso(&self) -> String {
+        let seconds = self.clock as i64;
+        let micros = ((self.clock - seconds as f64) * 1e6).round().min(999_999.0) as i64;
+        let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+        format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{micros:06}")
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn generate(rng: &mut Rng, state: &mut State, family: Family, corrupt: bool) -> Generated {
+    let (mut value, sent_by_client) = match family {
+        Family::Assistant => assistant(rng, state),
+        Family::Health => (health(rng, state), false),
+        Family::Simulation => (simulation(rng, state), false),
+        Family::Stream => stream(rng, state),
+        Family::Media => (media(rng), true),
+    };
+    let mut mutation = None;
+    let mut text = None;
+    if corrupt {
+        let (name, corrupted_text) = corrupt_message(rng, family, &mut value);
+        mutation = Some(name);
+        text = corrupted_text;
+    }
+    let text = text.unwrap_or_else(|| value.to_string());
+    Generated { text, sent_by_client, mutation }
+}
+
+const SENTENCES: &[&str] = &[
+    "Assistant is processing your request...",
+    "Executing weather check for Makati",
+    "Looking up your calendar for tomorrow",
+    "Here is what I found about the quarterly report.",
+    "The meeting with Dana is moved to 3 pm; I updated the invite.",
+    "Traffic on EDSA is heavy; leave by 5:10 to arrive on time.",
+    "I could not reach the billing service, retrying",
+    "Summarising the last 40 messages in #ops",
+];
+
+fn assistant(rng: &mut Rng, state: &mut State) -> (Value, bool) {
+    let session = format!("user_session_{:06x}", rng.below(0x100_0000));
+    if rng.below(100) < 3 {
+        let action = if rng.below(4) == 0 { "unsubscribe" } else { "subscribe" };
+        return (json!({"channel": "subscription", "payload": {"action": action, "channel": session}}), true);
+    }
+    state.message_counter += 1;
+    let timestamp = state.tick(rng);
+    let (kind, status, final_message) = match rng.below(10) {
+        0..=2 => ("status", *rng.pick::<&str>(&["started", "responding"]), false),
+        3..=4 => ("tool", "processing", false),
+        5..=8 => {
+            let completed = rng.below(3) == 0;
+            ("response", if completed { "completed" } else { "in_progress" }, completed)
+        }
+        _ => ("error", "error", true),
+    };
+    let mut message = rng.pick(SENTENCES).to_string();
+    if kind == "response" {
+        for _ in 0..rng.below(4) {
+            message.push(' ');
+            message.push_str(rng.pick::<&str>(SENTENCES));
+        }
+    }
+    let mut payload = json!({
+        "message": message,
+        "timestamp": timestamp,
+        "status": status,
+        "type": kind,
+        "final_message": final_message,
+        "message_id": format!("msg-{:08x}", state.message_counter),
+        "thread_id": format!("thread_{:06x}", rng.below(0x100_0000)),
+    });
+    if kind == "error" {
+        payload["error_details"] = json!("upstream timeout after 30s (weather-api)");
+    }
+    (json!({"channel": session, "payload": payload}), false)
+}
+
+fn health(rng: &mut Rng, state: &mut State) -> Value {
+    let timestamp = state.tick(rng);
+    match rng.below(10) {
+        0..=6 => {
+            let (dv, hv) = (rng.float(0.0, 1.0, 3), rng.float(0.0, 1.0, 3));
+            let score = ((dv + hv) / 2.0 * 1000.0).round() / 1000.0;
+            let (interpretation, risk) = match score {
+                s if s >= 0.75 => ("Good Health", "low"),
+                s if s >= 0.5 => ("Fair Health", "moderate"),
+                _ => ("Poor Health", "high"),
+            };
+            json!({
+                "type": "health_score",
+                "timestamp": timestamp,
+                "health_score": score,
+                "dv_score": dv,
+                "hv_score": hv,
+                "interpretation": interpretation,
+                "risk_level": risk,
+                "mode": *rng.pick::<&str>(&["synchronized", "dv_only", "hv_only"]),
+                "sync_tolerance": 0.05,
+                "source": "synchronized_inference_engine",
+            })
+        }
+        7..=8 => json!({
+            "type": "alert",
+            "timestamp": timestamp,
+            "data": {
+                "type": "drowsiness_warning",
+                "level": *rng.pick::<&str>(&["info", "warning", "high", "critical"]),
+                "message": "Driver appears drowsy",
+                "timestamp": timestamp,
+                "action": "suggest_break",
+            },
+        }),
+        _ => json!({
+            "type": "status",
+            "timestamp": timestamp,
+            "data": {
+                "system": "vigilant_ai",
+                "status": "active",
+                "uptime": rng.below(100_000),
+                "health_scores_sent": rng.below(10_000),
+            },
+        }),
+    }
+}
+
+fn simulation(rng: &mut Rng, state: &mut State) -> Value {
+    state.tick(rng);
+    let timestamp = state.iso();
+    let agent = |rng: &mut Rng| format!("agent_{}", rng.below(12) + 1);
+    match rng.below(4) {
+        0..=1 => {
+            let score = rng.float(-1.0, 1.0, 2);
+            let label = if score > 0.2 {
+                "positive"
+            } else if score < -0.2 {
+                "negative"
+            } else {
+                "neutral"
+            };
+            json!({
+                "event_type": "agent_message",
+                "timestamp": timestamp,
+                "data": {
+                    "agent_id": agent(rng),
+                    "agent_type": *rng.pick::<&str>(&["CognitivePsychologist", "Economist", "Historian", "Engineer"]),
+                    "message": *rng.pick(SENTENCES),
+                    "sentiment": {"score": score, "label": label},
+                    "metadata": {"interaction_count": rng.below(50), "has_memory": rng.below(2) == 0},
+                },
+            })
+        }
+        2 => {
+            let connections: Vec<Value> = (0..rng.below(4) + 1)
+                .map(|_| {
+                    json!({
+                        "from": agent(rng),
+                        "to": agent(rng),
+                        "strength": rng.float(0.0, 1.0, 2),
+                        "is_active": rng.below(4) != 0,
+                        "type": "normal",
+                    })
+                })
+                .collect();
+            json!({
+                "event_type": "network_update",
+                "timestamp": timestamp,
+                "data": {
+                    "connections": connections,
+                    "communication_stats": {
+                        "agent_1": {"sent": rng.below(100), "received": rng.below(100)},
+                        "agent_2": {"sent": rng.below(100), "received": rng.below(100)},
+                    },
+                    "event_type": "message_sent",
+                    "details": {"queue_size": rng.below(10), "sentiment": rng.float(-1.0, 1.0, 2)},
+                },
+            })
+        }
+        _ => json!({
+            "event_type": "system_status",
+            "timestamp": timestamp,
+            "data": {
+                "health_status": *rng.pick::<&str>(&["healthy", "warning"]),
+                "performance_metrics": {
+                    "cpu_percent": rng.float(0.0, 100.0, 1),
+                    "memory_percent": rng.float(0.0, 100.0, 1),
+                    "thread_count": rng.below(64),
+                    "open_files": rng.below(1024),
+                },
+                "active_agents": rng.below(12),
+                "error_count": rng.below(3),
+                "metadata": {"node": "simulation-1", "uptime": rng.below(100_000)},
+            },
+        }),
+    }
+}
+
+fn stream(rng: &mut Rng, state: &mut State) -> (Value, bool) {
+    state.tick(rng);
+    let session = format!("session-{:04x}", rng.below(0x1_0000));
+    let millis = (state.clock * 1000.0).round() as u64;
+    let iso = format!("{}Z", state.iso());
+    match rng.below(10) {
+        0..=2 => (json!({"type": "ping", "session_id": session, "timestamp": millis}), true),
+        3..=5 => (json!({"type": "pong", "session_id": session, "timestamp": iso}), false),
+        6 => (json!({"type": "chat", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}), true),
+        7 => (
+            json!({"type": "chat_message", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
+            false,
+        ),
+        8 => (
+            json!({"type": "transcription_result", "session_id": session, "transcript": "hello there, can you hear me", "timestamp": iso}),
+            false,
+        ),
+        _ => (json!({"type": "audio_received", "session_id": session, "timestamp": millis}), false),
+    }
+}
+
+/// Audio: 2048 little-endian Float32 samples (8 KiB); video: a JPEG-looking frame of 16–32 KiB.
+fn media(rng: &mut Rng) -> Value {
+    if rng.below(2) == 0 {
+        json!(["audio_data", {"audio": base64(&rng.bytes(2048 * 4))}])
+    } else {
+        let len = 16 * 1024 + rng.below(16 * 1024) as usize;
+        let mut frame = rng.bytes(len);
+        frame[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+        let prefix = if rng.below(5) == 0 { "data:image/jpeg;base64," } else { "" };
+        json!(["video_data", {"frame": format!("{prefix}{}", base64(&frame))}])
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Breaks one rule of the message, one that every validator checks. Returns the mutation's
+/// name, and the text when the mutation is not expressible as a JSON value (a syntax error).
+fn corrupt_message(rng: &mut Rng, family: Family, value: &mut Value) -> (&'static str, Option<String>) {
+    let tag_pointer = match family {
+        Family::Health | Family::Stream => "/type",
+        Family::Simulation => "/event_type",
+        Family::Assistant if value.pointer("/payload/type").is_some() => "/payload/type",
+        Family::Assistant => "/payload/action",
+        Family::Media => "/0",
+    };
+    match (family, rng.below(5)) {
+        (_, 0) => {
+            let text = value.to_string();
+            ("syntax", Some(text[..text.len() - 1].to_owned()))
+        }
+        (_, 1) => {
+            let tag = value.pointer_mut(tag_pointer).expect("every message has its tag");
+            let typo = format!("{}x", tag.as_str().unwrap_or_default());
+            *tag = json!(typo);
+            ("unknown-type", None)
+        }
+        (Family::Media, 2) => {
+            let payload = media_payload(value);
+            let at = payload.len() / 2;
+            payload.replace_range(at..at + 1, "!");
+            ("base64-alphabet", None)
+        }
+        (Family::Media, 3) => {
+            let payload = media_payload(value);
+            // Drop one 4-character group: audio is then 3 bytes short of whole samples, and a
+            // frame's base64 stays valid, so break its JPEG marker instead.
+            if payload.starts_with("/9j/") || payload.starts_with("data:") {
+                let start = payload.find("/9j/").expect("frames start with the marker");
+                payload.replace_range(start..start + 4, "iVBO");
+                ("jpeg-marker", None)
+            } else {
+                payload.replace_range(0..4, "");
+                ("audio-samples", None)
+            }
+        }
+        (Family::Media, _) => {
+            value[1] = json!({});
+            ("missing-field", None)
+        }
+        (_, 2) => {
+            let field = match family {
+                Family::Assistant if tag_pointer == "/payload/type" => "/payload/message_id",
+                Family::Assistant => "/payload/channel",
+                Family::Stream => "/session_id",
+                _ => "/timestamp",
+            };
+            remove(value, field);
+            ("missing-field", None)
+        }
+        (_, 3) => {
+            let field = match family {
+                Family::Assistant if tag_pointer == "/payload/type" => "/payload/timestamp",
+                Family::Assistant => "/payload/channel",
+                Family::Stream => "/session_id",
+                Family::Simulation => "/data",
+                _ => "/timestamp",
+            };
+            *value.pointer_mut(field).expect("the field exists") = json!(["not", "this"]);
+            ("wrong-type", None)
+        }
+        _ => {
+            let object = match family {
+                Family::Assistant => value.pointer_mut("/payload"),
+                _ => Some(&mut *value),
+            };
+            let object = object.and_then(Value::as_object_mut).expect("an object");
+            if object.get("type").and_then(Value::as_str).is_some_and(|t| t == "alert" || t == "status") {
+                // Alerts and status reports are open objects: an extra key is allowed there.
+                object.insert("timestamp".into(), json!(-1));
+                return ("out-of-range", None);
+            }
+            object.insert("unexpected_field".into(), json!(true));
+            ("unknown-field", None)
+        }
+    }
+}
+
+fn media_payload(value: &mut Value) -> &mut String {
+    let payload = value[1].as_object_mut().expect("media payloads are objects");
+    let (_, data) = payload.iter_mut().next().expect("one field");
+    match data {
+        Value::String(text) => text,
+        _ => unreachable!("generated media payloads are base64 strings"),
+    }
+}
+
+fn remove(value: &mut Value, pointer: &str) {
+    let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+    if let Some(object) = value.pointer_mut(parent).and_then(Value::as_object_mut) {
+        object.shift_remove(key);
+    }
+}
+
+/// Writes the capture to `out` (`-`: standard output) and the ground truth to `truth`.
+pub fn write_files(spec: &Spec, out: &std::path::Path, truth: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let result = if out.as_os_str() == "-" {
+        write(spec, &mut io::BufWriter::with_capacity(1 << 20, io::stdout().lock()))
+    } else {
+        let file = std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+        write(spec, &mut io::BufWriter::with_capacity(1 << 20, file))
+    };
+    let facts = result.with_context(|| format!("cannot write {}", out.display()))?;
+    if let Some(path) = truth {
+        std::fs::write(path, facts.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A human size: `200MB`, `1.5GiB`, `64KiB`, `1000`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let number: f64 = text[..split].parse().map_err(|_| format!("`{text}` is not a size like 200MB"))?;
+    let unit = match text[split..].to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        unit => return Err(format!("unknown unit `{unit}`")),
+    };
+    Ok((number * unit) as u64)
+}
+
+/// A percentage or fraction: `1%` or `0.01`.
+pub fn parse_share(text: &str) -> Result<f64, String> {
+    let share = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{text}` is not a share like 1% or 0.01"))?;
+    if (0.0..=1.0).contains(&share) { Ok(share) } else { Err(format!("`{text}` is not between 0% and 100%")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(seed: u64, bytes: u64, format: Format, no_media: bool) -> (Vec<u8>, Truth) {
+        let spec = Spec { seed, bytes, invalid: 0.05, no_media, format };
+        let mut out = Vec::new();
+        let truth = write(&spec, &mut out).unwrap();
+        (out, truth)
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_bytes() {
+        assert_eq!(sample(7, 200_000, Format::Jsonl, false), sample(7, 200_000, Format::Jsonl, false));
+        assert_ne!(sample(7, 200_000, Format::Jsonl, false).0, sample(8, 200_000, Format::Jsonl, false).0);
+    }
+
+    #[test]
+    fn every_message_is_valid_unless_corrupted_and_never_when_corrupted() {
+        let (bytes, truth) = sample(3, 3_000_000, Format::Jsonl, false);
+        let text = String::from_utf8(bytes).unwrap();
+        let corrupted: std::collections::HashMap<usize, &str> = truth.invalid.iter().copied().collect();
+        let mut families = std::collections::BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let verdict = eventwire::decode(line);
+            match corrupted.get(&(i + 1)) {
+                Some(mutation) => assert!(verdict.is_err(), "message {} ({mutation}) is valid: {line}", i + 1),
+                None => {
+                    let message = verdict.unwrap_or_else(|e| panic!("message {} is invalid: {e}: {line}", i + 1));
+                    *families.entry(message.family().name()).or_insert(0usize) += line.len();
+                }
+            }
+        }
+        assert_eq!(truth.messages, text.lines().count());
+        assert!(truth.invalid.len() > 10, "5% of the messages are corrupted");
+        let media_share = families["media"] as f64 / text.len() as f64;
+        assert!((0.8..0.95).contains(&media_share), "media is {media_share:.2} of the bytes");
+    }
+
+    #[test]
+    fn without_media_there_is_no_media() {
+        let (bytes, _) = sample(3, 300_000, Format::Jsonl, true);
+        assert!(!String::from_utf8(bytes).unwrap().contains("audio_data"));
+    }
+
+    #[test]
+    fn har_captures_are_json() {
+        let (bytes, truth) = sample(5, 300_000, Format::Har, false);
+        let har: Value = serde_json::from_slice(&bytes).unwrap();
+        let messages = har["log"]["entries"][0]["_webSocketMessages"].as_array().unwrap();
+        assert_eq!(messages.len(), truth.messages);
+    }
+
+    #[test]
+    fn base64_matches_the_standard_encoder() {
+        for len in 0..10 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert_eq!(eventwire::primitives::check_base64(&base64(&bytes)), Ok(len as usize));
+        }
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+    }
+
+    #[test]
+    fn sizes_and_shares_parse() {
+        assert_eq!(parse_size("200MB"), Ok(200_000_000));
+        assert_eq!(parse_size("1.5GiB"), Ok(1_610_612_736));
+        assert_eq!(parse_share("1%"), Ok(0.01));
+        assert!(parse_share("120%").is_err());
+    }
+}
