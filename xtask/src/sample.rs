@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use eventwire::Family;
 use serde_json::{Value, json};
 
 /// What to generate.
@@ -120,15 +121,6 @@ const MIX: [(Family, u64); 5] = [
     (Family::Stream, 20),
     (Family::Media, 10),
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Assistant,
-    Health,
-    Simulation,
-    Stream,
-    Media,
-}
 
 /// One generated message: its text, and which way it travels (for HAR).
 struct Generated {
@@ -488,11 +480,9 @@ fn base64(bytes: &[u8]) -> String {
 /// name, and the text when the mutation is not expressible as a JSON value (a syntax error).
 fn corrupt_message(rng: &mut Rng, family: Family, value: &mut Value) -> (&'static str, Option<String>) {
     let tag_pointer = match family {
-        Family::Health | Family::Stream => "/type",
-        Family::Simulation => "/event_type",
-        Family::Assistant if value.pointer("/payload/type").is_some() => "/payload/type",
-        Family::Assistant => "/payload/action",
-        Family::Media => "/0",
+        // A subscription request has no `payload.type`; its `action` plays the tag's part.
+        Family::Assistant if value.pointer("/payload/type").is_none() => "/payload/action",
+        _ => family.tag_pointer(),
     };
     match (family, rng.below(5)) {
         (_, 0) => {

@@ -255,9 +255,9 @@ mod parallel {
     }
 
     fn check_batch(batch: &mut Batch, cap: u64, validator: &mut Validator) -> io::Result<()> {
-        let decodings = std::mem::take(&mut batch.decodings);
-        for ((number, line, range), decoding) in batch.lines.iter().zip(decodings) {
-            check_line(InputFormat::Jsonl, cap, *number, *line, &batch.bytes[range.clone()], decoding, validator)?;
+        let Batch { bytes, lines, decodings } = batch;
+        for ((number, line, range), decoding) in lines.iter().zip(decodings.drain(..)) {
+            check_line(InputFormat::Jsonl, cap, *number, *line, &bytes[range.clone()], decoding, validator)?;
         }
         Ok(())
     }
