@@ -1,7 +1,8 @@
 //! serde and the emitted schema agree on every value: arbitrary valid messages round-trip and
 //! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
 //! type swapped, tag misspelled) get the same verdict from both, and most are rejected. The
-//! fast decoding path gives exactly the located path's result on every one of them.
+//! fast decoding path gives exactly the located path's result on every one of them, and
+//! checking (the check-only twins) gives exactly decoding's verdict.
 //!
 //! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set. With
 //! `EVENTWIRE_PRINT_TALLY` set, each family prints how many mutations of each kind it applied
@@ -9,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use eventwire::{Family, Message};
+use eventwire::{Checked, Family, Message};
 use eventwire_tests::{Mutation, UNKNOWN_FIELD, mutate, schemas};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -35,6 +36,8 @@ fn check_round_trip(message: &Message) -> Result<(), TestCaseError> {
     let decoded = eventwire::decode(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let located = eventwire::decode::decode_located(&text);
     prop_assert_eq!(Ok(&decoded), located.as_ref(), "fast and located decoding");
+    let checked = eventwire::check(&text, Some(message.family()));
+    prop_assert_eq!(checked, Ok(Checked::of(&decoded)), "checking and decoding: {}", text);
     prop_assert_eq!(&decoded, message);
     prop_assert_eq!(serde_json::to_value(&decoded).unwrap(), value);
     Ok(())
@@ -54,6 +57,13 @@ fn check_mutation(message: &Message, mutation: Mutation, pick: usize, tally: &mu
     let text = mutated.to_string();
     let by_text = eventwire::decode(&text);
     prop_assert_eq!(&by_text, &eventwire::decode::decode_located(&text), "fast and located decoding: {}", text);
+    let checked = eventwire::check(&text, None);
+    prop_assert_eq!(
+        checked,
+        by_text.as_ref().map(Checked::of).map_err(Clone::clone),
+        "checking and decoding: {}",
+        text
+    );
     let by_value = eventwire::decode_value(&mutated);
     let schema_accepts = schemas().bundle.is_valid(&mutated);
     prop_assert_eq!(by_text.is_ok(), by_value.is_ok(), "text and value decoding disagree on {}", text);

@@ -307,7 +307,8 @@ fn glob_fixtures(prefix: &str) -> Vec<std::path::PathBuf> {
 }
 
 /// The fast path guesses a message's type from its first tag; a message that also carries
-/// another family's envelope keys must still be routed (and rejected) as the router says.
+/// another family's envelope keys must still be routed (and rejected) as the router says. The
+/// check-only path gives the same verdicts.
 #[test]
 fn the_fast_path_decodes_exactly_like_the_located_path() {
     let other_envelopes: [(&str, Value); 4] = [
@@ -334,8 +335,108 @@ fn the_fast_path_decodes_exactly_like_the_located_path() {
         for variant in variants {
             let fast = eventwire::decode(&variant);
             assert_eq!(fast, eventwire::decode::decode_located(&variant), "{}: {variant}", path.display());
+            let checked = eventwire::check(&variant, None);
+            assert_eq!(checked, fast.as_ref().map(eventwire::Checked::of).map_err(Clone::clone), "{variant}");
             compared += 1;
         }
     }
     assert!(compared > 1000, "only {compared} texts compared");
+}
+
+/// Writes `value` as JSON with the first member of its `target`-th object (in document order)
+/// written twice, the second time with the key's first character escaped when `escape`.
+fn with_duplicate_key(value: &Value, target: usize, escape: bool) -> Option<String> {
+    fn write(value: &Value, seen: &mut usize, target: usize, escape: bool, out: &mut String) -> bool {
+        match value {
+            Value::Object(object) => {
+                let is_target = *seen == target;
+                *seen += 1;
+                let mut wrote = false;
+                out.push('{');
+                let mut members: Vec<String> = Vec::new();
+                for (key, member) in object {
+                    let mut text = serde_json::to_string(key).unwrap();
+                    text.push(':');
+                    wrote |= write(member, seen, target, escape, &mut text);
+                    members.push(text);
+                }
+                if let (true, Some((key, member))) = (is_target, object.iter().next()) {
+                    let mut key_text = serde_json::to_string(key).unwrap();
+                    if escape {
+                        let first = key.chars().next().unwrap_or('x');
+                        key_text = format!("\"\\u{:04x}{}", u32::from(first), &key_text[1 + first.len_utf8()..]);
+                    }
+                    members.push(format!("{key_text}:{member}"));
+                    wrote = true;
+                }
+                out.push_str(&members.join(","));
+                out.push('}');
+                wrote
+            }
+            Value::Array(items) => {
+                out.push('[');
+                let mut wrote = false;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    wrote |= write(item, seen, target, escape, out);
+                }
+                out.push(']');
+                wrote
+            }
+            other => {
+                out.push_str(&other.to_string());
+                false
+            }
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut 0, target, escape, &mut out).then_some(out)
+}
+
+/// `Value` keeps the last of duplicate keys silently; the owned types and their check-only
+/// twins must both reject a duplicate in every object of every fixture, escaped or not.
+#[test]
+fn checking_rejects_duplicate_keys_as_decoding_does() {
+    let mut compared = 0;
+    for path in glob_fixtures("").into_iter().chain(glob_fixtures("seed_")) {
+        let Ok(value) = serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()) else { continue };
+        for target in 0.. {
+            let Some(plain) = with_duplicate_key(&value, target, false) else { break };
+            let escaped = with_duplicate_key(&value, target, true).unwrap();
+            for text in [plain, escaped] {
+                let decoded = eventwire::decode(&text);
+                let checked = eventwire::check(&text, None);
+                assert_eq!(checked, decoded.as_ref().map(eventwire::Checked::of).map_err(Clone::clone), "{text}");
+                assert!(decoded.is_err(), "{}: a duplicate key is accepted: {text}", path.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} texts compared");
+}
+
+/// Objects with many keys switch the duplicate check from a scan to a set: both must still
+/// find a duplicate, wherever it is.
+#[test]
+fn checking_finds_duplicates_in_large_objects() {
+    let members = |count: usize| (0..count).map(|i| format!(r#""key_{i}":{i}"#)).collect::<Vec<_>>();
+    let message = |metadata: &str| {
+        format!(
+            r#"{{"event_type":"agent_message","timestamp":"2025-09-26T10:00:00Z","data":{{"agent_id":"a","agent_type":"t","message":"m","sentiment":{{"score":0.5,"label":"positive"}},"metadata":{{{metadata}}}}}}}"#
+        )
+    };
+    for count in [3, 16, 17, 40] {
+        let unique = message(&members(count).join(","));
+        assert!(eventwire::check(&unique, None).is_ok(), "{unique}");
+        for duplicated in [0, count / 2, count - 1] {
+            let mut with_duplicate = members(count);
+            with_duplicate.push(format!(r#""key_{duplicated}":true"#));
+            let text = message(&with_duplicate.join(","));
+            let checked = eventwire::check(&text, None);
+            assert!(checked.is_err(), "{text}");
+            assert_eq!(checked.err(), eventwire::decode(&text).err());
+        }
+    }
 }

@@ -4,8 +4,7 @@
 
 use std::io;
 
-use eventwire::media::{AudioData, AudioPayload, MediaEvent};
-use eventwire::{DecodeError, Direction, Family, Message, MessageKind, Rule};
+use eventwire::{DecodeError, Direction, Family, MessageKind, Rule};
 use serde_json::Number;
 
 use crate::finding::{Check, Finding, Location, Severity, Summary};
@@ -32,14 +31,11 @@ pub(crate) type Decoding = Result<Decoded, DecodeError>;
 
 /// Decodes one message's text (the expensive part of checking it).
 pub(crate) fn decode(text: &str, family: Option<Family>) -> Decoding {
-    let message = match family {
-        Some(family) => eventwire::decode_family(text, family),
-        None => eventwire::decode(text),
-    }?;
+    let eventwire::Checked { kind, facts } = eventwire::check(text, family)?;
     Ok(Decoded {
-        kind: message.kind(),
-        unix_seconds: message.unix_seconds().map(|(pointer, time)| (pointer, time.as_number().clone())),
-        attachment: placeholder_number(&message),
+        kind,
+        unix_seconds: kind.family.unix_seconds_pointer().zip(facts.unix_seconds),
+        attachment: facts.attachment.and_then(|num| usize::try_from(num).ok()),
     })
 }
 
@@ -523,15 +519,5 @@ fn direction_words(direction: Direction) -> &'static str {
     match direction {
         Direction::ClientToServer => "client to server",
         Direction::ServerToClient => "server to client",
-    }
-}
-
-/// The attachment number of an `audio_data` event whose samples are a binary attachment.
-fn placeholder_number(message: &Message) -> Option<usize> {
-    match message {
-        Message::Media(MediaEvent::AudioData(AudioData(_, AudioPayload::Attachment(placeholder)))) => {
-            usize::try_from(placeholder.num.0).ok()
-        }
-        _ => None,
     }
 }

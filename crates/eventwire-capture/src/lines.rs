@@ -56,6 +56,48 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>, cap: u64) -> io::Re
     }
 }
 
+/// A line's bytes (without its newline), with its text when it is already known to be UTF-8.
+#[derive(Clone, Copy)]
+struct LineBytes<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+/// Reads the next lines and hands each to `f` with its 1-based number. The whole lines in the
+/// reader's buffer are handed over where they lie, their UTF-8 checked once for all of them;
+/// a line that does not fit in the buffer (or the last one, without a newline) goes through
+/// [`read_line`] and `buffer`, with its size cap. Returns false at the end of the input.
+fn for_lines_in_next_block(
+    reader: &mut dyn BufRead,
+    buffer: &mut Vec<u8>,
+    cap: u64,
+    number: &mut usize,
+    mut f: impl FnMut(usize, Line, LineBytes) -> io::Result<()>,
+) -> io::Result<bool> {
+    let available = reader.fill_buf()?;
+    let Some(last) = memchr::memrchr(b'\n', available) else {
+        let Some(line) = read_line(reader, buffer, cap)? else { return Ok(false) };
+        *number += 1;
+        f(*number, line, LineBytes { bytes: buffer, text: None })?;
+        return Ok(true);
+    };
+    let block = &available[..last];
+    let block_text = std::str::from_utf8(block).ok();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', block).chain([block.len()]) {
+        *number += 1;
+        let bytes = &block[start..end];
+        let line = match bytes.len() as u64 {
+            length if length > cap => Line::TooLong { bytes: length },
+            _ => Line::Text { terminated: true },
+        };
+        f(*number, line, LineBytes { bytes, text: block_text.map(|text| &text[start..end]) })?;
+        start = end + 1;
+    }
+    reader.consume(last + 1);
+    Ok(true)
+}
+
 /// Validates every line of a line-format capture. JSON Lines are decoded on `jobs` threads
 /// when `jobs` is more than one; findings come out in input order all the same.
 pub(crate) fn validate(
@@ -68,35 +110,34 @@ pub(crate) fn validate(
     if format == InputFormat::Jsonl && jobs > 1 {
         return parallel::validate(reader, cap, jobs, validator);
     }
-    let mut buffer = Vec::new();
-    let mut number = 0;
-    while let Some(line) = read_line(reader, &mut buffer, cap)? {
-        number += 1;
-        check_line(format, cap, number, line, &buffer, None, validator)?;
-    }
+    let (mut buffer, mut number) = (Vec::new(), 0);
+    let mut check = |number, line, bytes: LineBytes| check_line(format, cap, number, line, bytes, None, validator);
+    while for_lines_in_next_block(reader, &mut buffer, cap, &mut number, &mut check)? {}
     Ok(())
 }
 
 /// A line's text: UTF-8, without a trailing `\r`, and without the byte order mark on line 1.
-fn line_text(bytes: &[u8], number: usize) -> Result<&str, std::str::Utf8Error> {
-    let text = std::str::from_utf8(bytes)?;
+fn line_text(line: LineBytes<'_>, number: usize) -> Result<&str, std::str::Utf8Error> {
+    let text = match line.text {
+        Some(text) => text,
+        None => std::str::from_utf8(line.bytes)?,
+    };
     let text = text.strip_suffix('\r').unwrap_or(text);
     Ok(if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text })
 }
 
 /// The JSON message of a JSON Lines line, if it has one to decode.
-fn jsonl_message(bytes: &[u8], number: usize) -> Option<&str> {
-    line_text(bytes, number).ok().map(str::trim).filter(|text| !text.is_empty())
+fn jsonl_message(line: LineBytes<'_>, number: usize) -> Option<&str> {
+    line_text(line, number).ok().map(str::trim).filter(|text| !text.is_empty())
 }
 
-/// Checks one line (`bytes`, without its newline); `decoding` is its message's decoding when
-/// another thread already made it.
+/// Checks one line; `decoding` is its message's decoding when another thread already made it.
 fn check_line(
     format: InputFormat,
     cap: u64,
     number: usize,
     line: Line,
-    bytes: &[u8],
+    bytes: LineBytes<'_>,
     decoding: Option<Decoding>,
     validator: &mut Validator,
 ) -> io::Result<()> {
@@ -153,7 +194,7 @@ mod parallel {
     use std::io::{self, BufRead};
     use std::sync::{Arc, Mutex, mpsc};
 
-    use super::{Line, check_line, jsonl_message, read_line};
+    use super::{Line, LineBytes, check_line, for_lines_in_next_block, jsonl_message};
     use crate::check::{Decoding, Validator, decode};
     use crate::detect::InputFormat;
     use eventwire::Family;
@@ -172,13 +213,24 @@ mod parallel {
     }
 
     impl Batch {
+        /// Each line's bytes, with its text when the whole batch is UTF-8 (checked once).
+        fn lines(&self) -> impl Iterator<Item = (usize, Line, LineBytes<'_>)> {
+            let text = std::str::from_utf8(&self.bytes).ok();
+            self.lines.iter().map(move |(number, line, range)| {
+                let bytes =
+                    LineBytes { bytes: &self.bytes[range.clone()], text: text.map(|text| &text[range.clone()]) };
+                (*number, *line, bytes)
+            })
+        }
+
         fn decode_all(&mut self, family: Option<Family>) {
-            let Batch { bytes, lines, decodings } = self;
+            let mut decodings = std::mem::take(&mut self.decodings);
             decodings.clear();
-            decodings.extend(lines.iter().map(|(number, line, range)| match line {
-                Line::Text { .. } => jsonl_message(&bytes[range.clone()], *number).map(|text| decode(text, family)),
+            decodings.extend(self.lines().map(|(number, line, bytes)| match line {
+                Line::Text { .. } => jsonl_message(bytes, number).map(|text| decode(text, family)),
                 Line::TooLong { .. } => None,
             }));
+            self.decodings = decodings;
         }
     }
 
@@ -226,17 +278,17 @@ mod parallel {
         let mut batch = Batch::default();
         let mut at_end = false;
         while !at_end {
-            match read_line(reader, &mut buffer, cap)? {
-                Some(line) => {
-                    number += 1;
-                    let start = batch.bytes.len();
-                    batch.bytes.extend_from_slice(&buffer);
-                    batch.lines.push((number, line, start..batch.bytes.len()));
-                    if batch.bytes.len() < BATCH_BYTES {
-                        continue;
-                    }
-                }
-                None => at_end = true,
+            let mut add = |number, line, bytes: LineBytes| {
+                let start = batch.bytes.len();
+                batch.bytes.extend_from_slice(bytes.bytes);
+                batch.lines.push((number, line, start..batch.bytes.len()));
+                // Keeps the ranges on character boundaries, so the batch's text can be cut.
+                batch.bytes.push(b'\n');
+                Ok(())
+            };
+            at_end = !for_lines_in_next_block(reader, &mut buffer, cap, &mut number, &mut add)?;
+            if !at_end && batch.bytes.len() < BATCH_BYTES {
+                continue;
             }
             let (done_sender, done) = mpsc::sync_channel(1);
             let full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
@@ -255,10 +307,11 @@ mod parallel {
     }
 
     fn check_batch(batch: &mut Batch, cap: u64, validator: &mut Validator) -> io::Result<()> {
-        let Batch { bytes, lines, decodings } = batch;
-        for ((number, line, range), decoding) in lines.iter().zip(decodings.drain(..)) {
-            check_line(InputFormat::Jsonl, cap, *number, *line, &bytes[range.clone()], decoding, validator)?;
+        let mut decodings = std::mem::take(&mut batch.decodings);
+        for ((number, line, bytes), decoding) in batch.lines().zip(decodings.drain(..)) {
+            check_line(InputFormat::Jsonl, cap, number, line, bytes, decoding, validator)?;
         }
+        batch.decodings = decodings;
         Ok(())
     }
 }

@@ -221,11 +221,11 @@ fn apply_edits(line: &str, mut edits: Vec<(Range<usize>, String)>, span: Range<u
             _ => kept.push(edit),
         }
     }
-    let mut out = String::with_capacity(line.len());
+    // The result, and its length in characters (counted as it grows: lines can be long).
+    let (mut out, mut chars) = (String::with_capacity(line.len()), 0);
     let (mut start, mut end) = (None, None);
     let mut at = 0;
-    let mark = |out: &String, original: usize, start: &mut Option<usize>, end: &mut Option<usize>| {
-        let chars = out.chars().count();
+    let mark = |chars: usize, original: usize, start: &mut Option<usize>, end: &mut Option<usize>| {
         if start.is_none() && original >= span.start {
             *start = Some(chars);
         }
@@ -235,28 +235,30 @@ fn apply_edits(line: &str, mut edits: Vec<(Range<usize>, String)>, span: Range<u
     };
     for (range, replacement) in kept {
         for (offset, c) in line[at..range.start].char_indices() {
-            mark(&out, at + offset, &mut start, &mut end);
+            mark(chars, at + offset, &mut start, &mut end);
             out.push(c);
+            chars += 1;
         }
         let inside_start = span.start >= range.start && span.start < range.end;
         if inside_start && start.is_none() {
-            start = Some(out.chars().count());
+            start = Some(chars);
         } else {
-            mark(&out, range.start, &mut start, &mut end);
+            mark(chars, range.start, &mut start, &mut end);
         }
         out.push_str(&replacement);
+        chars += replacement.chars().count();
         if span.end > range.start && span.end <= range.end && end.is_none() {
-            end = Some(out.chars().count());
+            end = Some(chars);
         }
         at = range.end;
     }
     for (offset, c) in line[at..].char_indices() {
-        mark(&out, at + offset, &mut start, &mut end);
+        mark(chars, at + offset, &mut start, &mut end);
         out.push(c);
+        chars += 1;
     }
-    let total = out.chars().count();
-    let start = start.unwrap_or(total);
-    let end = end.unwrap_or(total).max(start + 1);
+    let start = start.unwrap_or(chars);
+    let end = end.unwrap_or(chars).max(start + 1);
     (out, start..end)
 }
 

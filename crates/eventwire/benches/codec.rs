@@ -1,5 +1,6 @@
-//! Micro-benchmarks of the types crate, per family: decoding a valid message (the fast path),
-//! decoding it the located way (what an invalid message costs), and encoding it.
+//! Micro-benchmarks of the types crate, per family: checking a valid message (its check-only
+//! twin, what a validator does), decoding it (the fast path), decoding it the located way (what
+//! an invalid message costs), and encoding it.
 //!
 //! `cargo bench -p eventwire` measures; `cargo test --benches` (part of `cargo xtask test`) runs
 //! each benchmark once, so their code paths are exercised in CI without timing anything.
@@ -24,6 +25,18 @@ fn sample(family: Family) -> Vec<String> {
 }
 
 const FAMILIES: [Family; 5] = Family::ALL;
+
+/// Checks every sample message of the family without building it.
+#[divan::bench(args = FAMILIES)]
+fn check(bencher: divan::Bencher, family: Family) {
+    let lines = sample(family);
+    let bytes: usize = lines.iter().map(String::len).sum();
+    bencher.counter(divan::counter::BytesCount::new(bytes)).bench(|| {
+        for line in &lines {
+            assert!(eventwire::check(divan::black_box(line), None).is_ok());
+        }
+    });
+}
 
 /// Decodes every sample message of the family.
 #[divan::bench(args = FAMILIES)]

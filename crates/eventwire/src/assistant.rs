@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::{Check, Gather};
 use crate::primitives::{Flag, Id, SessionChannel, UnixTime};
 
 #[cfg(feature = "schema")]
@@ -60,7 +61,7 @@ tag_type!(
 
 /// A request to subscribe to or unsubscribe from a session channel, sent on channel
 /// `subscription`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -79,7 +80,7 @@ impl SubscriptionRequest {
 }
 
 /// The payload of a subscription request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -91,7 +92,7 @@ pub struct Subscription {
 }
 
 /// Subscribe or unsubscribe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -103,7 +104,7 @@ pub enum SubscriptionAction {
 }
 
 /// A status update on a session channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -122,7 +123,7 @@ impl StatusMessage {
 }
 
 /// Processing started, or the assistant began responding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -145,7 +146,7 @@ pub struct StatusUpdate {
 }
 
 /// The phase a status update announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -157,7 +158,7 @@ pub enum StatusPhase {
 }
 
 /// A tool update on a session channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -176,7 +177,7 @@ impl ToolMessage {
 }
 
 /// A tool is executing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -199,7 +200,7 @@ pub struct ToolUpdate {
 }
 
 /// A response update on a session channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -256,12 +257,12 @@ impl ResponseUpdate {
 
     /// Whether `final_message` agrees with `status`.
     pub fn is_consistent(&self) -> bool {
-        self.final_message == (self.status == ResponseStatus::Completed)
+        consistent(self.final_message, self.status)
     }
 }
 
 /// The fields of [`ResponseUpdate`] before the `final_message`/`status` rule is checked.
-#[derive(Deserialize)]
+#[derive(Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct ResponseUpdateFields {
@@ -280,6 +281,36 @@ struct ResponseUpdateFields {
     message_id: Id,
     /// The conversation thread.
     thread_id: Id,
+}
+
+/// `final_message` is true exactly when the response is completed.
+fn consistent(final_message: bool, status: ResponseStatus) -> bool {
+    final_message == (status == ResponseStatus::Completed)
+}
+
+/// The twin of [`ResponseUpdate`]: its fields' twin, then the same rule between
+/// `final_message` and `status`.
+pub struct ResponseUpdateView(<ResponseUpdateFields as Check>::View);
+
+impl Check for ResponseUpdate {
+    type View = ResponseUpdateView;
+}
+
+impl Gather for ResponseUpdateView {
+    fn gather(&self, facts: &mut crate::check::Facts) {
+        self.0.gather(facts);
+    }
+}
+
+impl<'de> Deserialize<'de> for ResponseUpdateView {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fields = <ResponseUpdateFields as Check>::View::deserialize(deserializer)?;
+        if consistent(fields.final_message, fields.status) {
+            Ok(ResponseUpdateView(fields))
+        } else {
+            Err(serde::de::Error::custom("final_message must be true exactly when status is `completed`"))
+        }
+    }
 }
 
 impl TryFrom<ResponseUpdateFields> for ResponseUpdate {
@@ -383,7 +414,7 @@ impl ErrorUpdate {
 }
 
 /// Where a response stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -405,7 +436,7 @@ impl ResponseStatus {
 }
 
 /// An error update on a session channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -424,7 +455,7 @@ impl ErrorMessage {
 }
 
 /// Processing failed (the last update of the message).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::Message;
+use crate::check::Facts;
 use crate::primitives::{SUBSCRIPTION_CHANNEL, StrictJson};
 use crate::registry::{self, Family, MessageKind};
 
@@ -247,6 +248,35 @@ fn decode_input(input: Input<'_>, family: Option<Family>) -> Result<Message, Dec
         }
     }
     decode_routed(input, family)
+}
+
+/// Checks one message's text: its type and [`Facts`] when it is valid, else exactly the error
+/// [`decode`] gives (and `family`, when given, as in [`decode_family`]).
+///
+/// Faster than [`decode`] for a validator: a valid message is checked by its type's
+/// check-only twin ([`crate::check`]) and not built.
+pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError> {
+    let candidate = crate::sniff::candidate(text).filter(|kind| family.is_none_or(|f| f == kind.family));
+    if let Some((kind, Some(facts))) = candidate.map(|kind| (kind, (kind.check)(text))) {
+        return Ok(Checked { kind, facts });
+    }
+    decode_routed(Input::Text(text), family).map(|message| Checked::of(&message))
+}
+
+/// What [`check`] tells of a valid message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The message's type.
+    pub kind: &'static MessageKind,
+    /// What a capture checker needs beyond the type.
+    pub facts: Facts,
+}
+
+impl Checked {
+    /// What [`check`] gives for a message that is already built.
+    pub fn of(message: &Message) -> Self {
+        Checked { kind: message.kind(), facts: message.facts() }
+    }
 }
 
 /// Probe the envelope, route to the one type it claims, then decode exactly that type.

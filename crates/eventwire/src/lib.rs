@@ -20,6 +20,7 @@ pub mod registry;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod assistant;
+pub mod check;
 pub mod decode;
 pub mod health;
 pub mod media;
@@ -32,7 +33,8 @@ pub mod stream;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use decode::{DecodeError, Rule, decode, decode_family, decode_value};
+pub use check::Facts;
+pub use decode::{Checked, DecodeError, Rule, check, decode, decode_family, decode_value};
 pub use registry::{Direction, Family, MessageKind};
 
 /// One message of any family.
@@ -75,19 +77,32 @@ impl Message {
     pub fn unix_seconds(&self) -> Option<(&'static str, &primitives::UnixTime)> {
         use assistant::AssistantMessage as A;
         use health::HealthEvent as H;
-        match self {
-            Message::Health(H::HealthScore(m)) => Some(("/timestamp", &m.timestamp)),
-            Message::Health(H::Alert(m)) => Some(("/timestamp", &m.timestamp)),
-            Message::Health(H::StatusReport(m)) => Some(("/timestamp", &m.timestamp)),
-            Message::Assistant(A::StatusMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
-            Message::Assistant(A::ToolMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
-            Message::Assistant(A::ResponseMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
-            Message::Assistant(A::ErrorMessage(m)) => Some(("/payload/timestamp", &m.payload.timestamp)),
+        let time = match self {
+            Message::Health(H::HealthScore(m)) => &m.timestamp,
+            Message::Health(H::Alert(m)) => &m.timestamp,
+            Message::Health(H::StatusReport(m)) => &m.timestamp,
+            Message::Assistant(A::StatusMessage(m)) => &m.payload.timestamp,
+            Message::Assistant(A::ToolMessage(m)) => &m.payload.timestamp,
+            Message::Assistant(A::ResponseMessage(m)) => &m.payload.timestamp,
+            Message::Assistant(A::ErrorMessage(m)) => &m.payload.timestamp,
             Message::Assistant(A::SubscriptionRequest(_))
             | Message::Media(_)
             | Message::Simulation(_)
-            | Message::Stream(_) => None,
-        }
+            | Message::Stream(_) => return None,
+        };
+        Some((self.family().unix_seconds_pointer()?, time))
+    }
+
+    /// What a capture checker needs of this message beyond its type (as [`check()`] reports).
+    pub fn facts(&self) -> Facts {
+        use media::{AudioData, AudioPayload, MediaEvent};
+        let attachment = match self {
+            Message::Media(MediaEvent::AudioData(AudioData(_, AudioPayload::Attachment(placeholder)))) => {
+                Some(placeholder.num.0)
+            }
+            _ => None,
+        };
+        Facts { unix_seconds: self.unix_seconds().map(|(_, time)| time.as_number().clone()), attachment }
     }
 
     /// The JSON text of this message, exactly as it goes on the wire.

@@ -28,6 +28,12 @@ macro_rules! tag_type {
             }
         }
 
+        impl $crate::check::Check for $name {
+            type View = $name;
+        }
+
+        impl $crate::check::Gather for $name {}
+
         #[cfg(feature = "schema")]
         impl ::schemars::JsonSchema for $name {
             fn inline_schema() -> bool {
@@ -109,6 +115,12 @@ macro_rules! bounded_number {
                 let unexpected = $crate::primitives::unexpected_number(&number);
                 Self::from_number(number).ok_or_else(|| ::serde::de::Error::invalid_value(unexpected, &$expecting))
             }
+        }
+
+        // A number deserializes without allocating: the twin is the type (its `Gather` is
+        // written beside it).
+        impl $crate::check::Check for $name {
+            type View = $name;
         }
 
         #[cfg(feature = "schema")]

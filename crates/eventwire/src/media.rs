@@ -8,6 +8,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::check::{Check, Facts, Gather};
 use crate::primitives::{AudioBase64, Count, Flag, JpegBase64, Present};
 
 #[cfg(feature = "schema")]
@@ -101,6 +102,30 @@ impl<'de> Deserialize<'de> for VideoData {
     }
 }
 
+/// The twin of a media event: the event array read as the event reads it, with its payload's
+/// twin.
+pub struct EventView<T, P>(P, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>, P: Deserialize<'de>> Deserialize<'de> for EventView<T, P> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_event::<D, T, P>(deserializer).map(|(_, payload)| EventView(payload, std::marker::PhantomData))
+    }
+}
+
+impl<T, P: Gather> Gather for EventView<T, P> {
+    fn gather(&self, facts: &mut Facts) {
+        self.0.gather(facts);
+    }
+}
+
+impl Check for AudioData {
+    type View = EventView<AudioDataTag, AudioPayloadView>;
+}
+
+impl Check for VideoData {
+    type View = EventView<VideoDataTag, VideoPayloadView>;
+}
+
 /// The payload of `audio_data`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -115,7 +140,7 @@ pub enum AudioPayload {
 
 /// The stand-in for a binary attachment in a Socket.IO `45x-` packet:
 /// `{"_placeholder": true, "num": 0}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -128,7 +153,7 @@ pub struct AttachmentPlaceholder {
 }
 
 /// `{"audio": "<base64>"}`: samples inline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -138,7 +163,7 @@ pub struct InlineAudio {
 }
 
 /// Every key an audio payload object may have; which ones are present picks the shape.
-#[derive(Deserialize)]
+#[derive(Deserialize, eventwire_derive::Check)]
 #[serde(deny_unknown_fields)]
 struct AudioPayloadKeys {
     #[serde(default, rename = "_placeholder")]
@@ -152,6 +177,57 @@ struct AudioPayloadKeys {
 const AUDIO_PAYLOAD: &str =
     r#"a binary attachment placeholder {"_placeholder": true, "num": N} or {"audio": "<base64>"}"#;
 
+/// Which of its two forms an audio payload's keys make.
+enum AudioChoice<P, N, A> {
+    Attachment(P, N),
+    Inline(A),
+}
+
+/// The form an audio payload's keys make, or why they make neither.
+fn audio_payload<P, N, A, E: de::Error>(
+    placeholder: Option<P>,
+    num: Option<N>,
+    audio: Option<A>,
+) -> Result<AudioChoice<P, N, A>, E> {
+    match (placeholder, num, audio) {
+        (Some(placeholder), Some(num), None) => Ok(AudioChoice::Attachment(placeholder, num)),
+        (None, None, Some(audio)) => Ok(AudioChoice::Inline(audio)),
+        (None, None, None) => Err(E::missing_field("audio")),
+        (Some(_), None, None) => Err(E::missing_field("num")),
+        (None, Some(_), None) => Err(E::missing_field("_placeholder")),
+        _ => Err(E::custom(format_args!("expected {AUDIO_PAYLOAD}, not both"))),
+    }
+}
+
+/// The twin of [`AudioPayload`]: the attachment it names, if it is a placeholder.
+pub struct AudioPayloadView(Option<u64>);
+
+impl Gather for AudioPayloadView {
+    fn gather(&self, facts: &mut Facts) {
+        facts.attachment = self.0;
+    }
+}
+
+impl<'de> Deserialize<'de> for AudioPayloadView {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl<'de> Visitor<'de> for ViewVisitor {
+            type Value = AudioPayloadView;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(AUDIO_PAYLOAD)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AudioPayloadView, A::Error> {
+                let keys = <AudioPayloadKeys as Check>::View::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(match audio_payload(keys.placeholder.0, keys.num.0, keys.audio.0)? {
+                    AudioChoice::Attachment(_, num) => AudioPayloadView(Some(num.0)),
+                    AudioChoice::Inline(_) => AudioPayloadView(None),
+                })
+            }
+        }
+        deserializer.deserialize_map(ViewVisitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for AudioPayload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AudioPayloadVisitor;
@@ -162,16 +238,12 @@ impl<'de> Deserialize<'de> for AudioPayload {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AudioPayload, A::Error> {
                 let keys = AudioPayloadKeys::deserialize(MapAccessDeserializer::new(map))?;
-                match (keys.placeholder.0, keys.num.0, keys.audio.0) {
-                    (Some(placeholder), Some(num), None) => {
-                        Ok(AudioPayload::Attachment(AttachmentPlaceholder { placeholder, num }))
+                Ok(match audio_payload(keys.placeholder.0, keys.num.0, keys.audio.0)? {
+                    AudioChoice::Attachment(placeholder, num) => {
+                        AudioPayload::Attachment(AttachmentPlaceholder { placeholder, num })
                     }
-                    (None, None, Some(audio)) => Ok(AudioPayload::Inline(InlineAudio { audio })),
-                    (None, None, None) => Err(de::Error::missing_field("audio")),
-                    (Some(_), None, None) => Err(de::Error::missing_field("num")),
-                    (None, Some(_), None) => Err(de::Error::missing_field("_placeholder")),
-                    _ => Err(de::Error::custom(format_args!("expected {AUDIO_PAYLOAD}, not both"))),
-                }
+                    AudioChoice::Inline(audio) => AudioPayload::Inline(InlineAudio { audio }),
+                })
             }
         }
         deserializer.deserialize_map(AudioPayloadVisitor)
@@ -205,7 +277,7 @@ pub enum VideoPayload {
 }
 
 /// `{"frame": "<base64>"}`: a JPEG frame in an object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -214,13 +286,39 @@ pub struct VideoFrame {
     pub frame: JpegBase64,
 }
 
+/// The twin of [`VideoPayload`].
+pub struct VideoPayloadView;
+
+impl Gather for VideoPayloadView {}
+
+impl<'de> Deserialize<'de> for VideoPayloadView {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl<'de> Visitor<'de> for ViewVisitor {
+            type Value = VideoPayloadView;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(VIDEO_PAYLOAD)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<VideoPayloadView, E> {
+                <JpegBase64 as crate::check::StrRule>::check(v).map(|()| VideoPayloadView).map_err(E::custom)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VideoPayloadView, A::Error> {
+                <VideoFrame as Check>::View::deserialize(MapAccessDeserializer::new(map)).map(|_| VideoPayloadView)
+            }
+        }
+        deserializer.deserialize_any(ViewVisitor)
+    }
+}
+
+const VIDEO_PAYLOAD: &str = r#"a base64 JPEG string or {"frame": "<base64>"}"#;
+
 impl<'de> Deserialize<'de> for VideoPayload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct VideoPayloadVisitor;
         impl<'de> Visitor<'de> for VideoPayloadVisitor {
             type Value = VideoPayload;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(r#"a base64 JPEG string or {"frame": "<base64>"}"#)
+                f.write_str(VIDEO_PAYLOAD)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VideoPayload, E> {
                 JpegBase64::new(v).map(VideoPayload::Bare).map_err(E::custom)

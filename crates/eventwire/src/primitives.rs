@@ -42,6 +42,18 @@ bounded_number!(
     UnixTime, min = 0.0, max = f64::INFINITY, expecting = "Unix time in seconds (a number >= 0)", named
 );
 
+impl crate::check::Gather for UnitInterval {}
+impl crate::check::Gather for SentimentScore {}
+impl crate::check::Gather for Percentage {}
+impl crate::check::Gather for NonNegative {}
+impl crate::check::Gather for FiniteNumber {}
+
+impl crate::check::Gather for UnixTime {
+    fn gather(&self, facts: &mut crate::check::Facts) {
+        facts.unix_seconds = Some(self.0.clone());
+    }
+}
+
 /// Reads any JSON number into a `serde_json::Number`, keeping integers as integers.
 pub(crate) fn deserialize_number<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -216,6 +228,16 @@ macro_rules! checked_string {
                 $check(&value).map_err(de::Error::custom)?;
                 Ok(Self(value))
             }
+        }
+
+        impl crate::check::StrRule for $name {
+            fn check(value: &str) -> Result<(), InvalidValue> {
+                $check(value)
+            }
+        }
+
+        impl crate::check::Check for $name {
+            type View = crate::check::CheckedStr<$name>;
         }
 
         #[cfg(feature = "schema")]
@@ -395,33 +417,71 @@ pub enum StreamTimestamp {
     Iso(IsoDateTime),
 }
 
+const STREAM_TIMESTAMP: &str = "Unix time (a number >= 0) or an ISO 8601 date-time string";
+
+/// Reads a [`StreamTimestamp`] (and, for its twin, checks one).
+struct StreamTimestampVisitor;
+impl Visitor<'_> for StreamTimestampVisitor {
+    type Value = StreamTimestamp;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(STREAM_TIMESTAMP)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(StreamTimestamp::Unix(UnixTime(v.into())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        UnixTime::from_number(v.into())
+            .map(StreamTimestamp::Unix)
+            .ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &STREAM_TIMESTAMP))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        UnixTime::new(v)
+            .map(StreamTimestamp::Unix)
+            .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &STREAM_TIMESTAMP))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        IsoDateTime::new(v).map(StreamTimestamp::Iso).map_err(E::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for StreamTimestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StreamTimestampVisitor;
-        const EXPECTING: &str = "Unix time (a number >= 0) or an ISO 8601 date-time string";
-        impl Visitor<'_> for StreamTimestampVisitor {
-            type Value = StreamTimestamp;
+        deserializer.deserialize_any(StreamTimestampVisitor)
+    }
+}
+
+/// The twin of [`StreamTimestamp`]: a number as the type reads it, or a date-time string
+/// checked in place.
+pub struct StreamTimestampView;
+
+impl crate::check::Gather for StreamTimestampView {}
+
+impl crate::check::Check for StreamTimestamp {
+    type View = StreamTimestampView;
+}
+
+impl<'de> Deserialize<'de> for StreamTimestampView {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl Visitor<'_> for ViewVisitor {
+            type Value = StreamTimestampView;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(EXPECTING)
+                f.write_str(STREAM_TIMESTAMP)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(StreamTimestamp::Unix(UnixTime(v.into())))
+                StreamTimestampVisitor.visit_u64(v).map(|_| StreamTimestampView)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                UnixTime::from_number(v.into())
-                    .map(StreamTimestamp::Unix)
-                    .ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &EXPECTING))
+                StreamTimestampVisitor.visit_i64(v).map(|_| StreamTimestampView)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                UnixTime::new(v)
-                    .map(StreamTimestamp::Unix)
-                    .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &EXPECTING))
+                StreamTimestampVisitor.visit_f64(v).map(|_| StreamTimestampView)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                IsoDateTime::new(v).map(StreamTimestamp::Iso).map_err(E::custom)
+                check_iso_date_time(v).map(|()| StreamTimestampView).map_err(E::custom)
             }
         }
-        deserializer.deserialize_any(StreamTimestampVisitor)
+        deserializer.deserialize_any(ViewVisitor)
     }
 }
 

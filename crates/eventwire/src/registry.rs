@@ -69,6 +69,16 @@ impl Family {
         }
     }
 
+    /// Where this family's messages carry a timestamp documented as Unix seconds (JSON
+    /// Pointer), if they carry one.
+    pub fn unix_seconds_pointer(self) -> Option<&'static str> {
+        match self {
+            Family::Health => Some("/timestamp"),
+            Family::Assistant => Some("/payload/timestamp"),
+            Family::Media | Family::Simulation | Family::Stream => None,
+        }
+    }
+
     /// The envelope in one line, for error messages and documentation.
     pub fn envelope(self) -> &'static str {
         match self {
@@ -118,6 +128,8 @@ pub struct MessageKind {
     /// The name of its Rust type, also its schema definition name.
     pub type_name: &'static str,
     pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
+    /// Checks a text as this type without building it (the fast path of [`crate::check()`]).
+    pub(crate) check: fn(&str) -> Option<crate::check::Facts>,
     #[cfg(feature = "schema")]
     pub(crate) schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
@@ -176,6 +188,7 @@ macro_rules! family {
                     decode: |input, kind| {
                         input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
                     },
+                    check: $crate::check::check_text::<$variant>,
                     #[cfg(feature = "schema")]
                     schema: |generator| generator.subschema_for::<$variant>(),
                 }, )+

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::check::{Check, Gather, Key, SeenKeys};
 use crate::primitives::{
     Count, FiniteNumber, Id, IsoDateTime, NonNegative, OpenObject, Percentage, SentimentScore, StrictMap, UnitInterval,
 };
@@ -41,7 +42,7 @@ tag_type!(
 );
 
 /// Broadcast when an agent sends a message (`AgentMessageEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -62,7 +63,7 @@ impl AgentMessageEvent {
 }
 
 /// What an agent said, with its sentiment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -80,7 +81,7 @@ pub struct AgentMessage {
 }
 
 /// Sentiment analysis of a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -92,7 +93,7 @@ pub struct Sentiment {
 }
 
 /// The sentiment in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -106,7 +107,7 @@ pub enum SentimentLabel {
 }
 
 /// Broadcast when the network topology changes (`NetworkUpdateEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -127,7 +128,7 @@ impl NetworkUpdateEvent {
 }
 
 /// The agent network: its connections and message counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -148,7 +149,7 @@ pub struct NetworkUpdate {
 }
 
 /// A directed connection between two agents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -167,7 +168,7 @@ pub struct Connection {
 }
 
 /// The kind of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -179,7 +180,7 @@ pub enum ConnectionType {
 }
 
 /// How many messages one agent sent and received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -191,7 +192,7 @@ pub struct MessageCounts {
 }
 
 /// Periodic system health (`SystemStatusEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -212,7 +213,7 @@ impl SystemStatusEvent {
 }
 
 /// The simulation's health and load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -230,7 +231,7 @@ pub struct SystemStatus {
 }
 
 /// Overall health of the simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -294,5 +295,43 @@ impl<'de> Deserialize<'de> for PerformanceMetrics {
             }
         }
         deserializer.deserialize_map(MetricsVisitor)
+    }
+}
+
+/// The twin of [`PerformanceMetrics`]: the same keys and values checked, nothing kept.
+pub struct PerformanceMetricsView;
+
+impl Gather for PerformanceMetricsView {}
+
+impl Check for PerformanceMetrics {
+    type View = PerformanceMetricsView;
+}
+
+impl<'de> Deserialize<'de> for PerformanceMetricsView {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl<'de> Visitor<'de> for ViewVisitor {
+            type Value = PerformanceMetricsView;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of number-valued metrics with cpu_percent and memory_percent")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut cpu_percent, mut memory_percent, mut seen) = (false, false, SeenKeys::default());
+                while let Some(Key(key)) = map.next_key()? {
+                    match key.as_ref() {
+                        "cpu_percent" => cpu_percent = map.next_value::<NonNegative>().map(|_| true)?,
+                        "memory_percent" => memory_percent = map.next_value::<Percentage>().map(|_| true)?,
+                        _ => map.next_value::<FiniteNumber>().map(|_| ())?,
+                    }
+                    seen.insert(key)?;
+                }
+                match (cpu_percent, memory_percent) {
+                    (true, true) => Ok(PerformanceMetricsView),
+                    (false, _) => Err(de::Error::missing_field("cpu_percent")),
+                    (_, false) => Err(de::Error::missing_field("memory_percent")),
+                }
+            }
+        }
+        deserializer.deserialize_map(ViewVisitor)
     }
 }

@@ -16,7 +16,7 @@ use crate::registry::{self, Family, MessageKind};
 /// the first element of a media array, the first key of an object, or an assistant payload's
 /// `type` (or `action`) after its plain fields.
 pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
-    let mut cursor = Cursor { bytes: text.as_bytes(), at: 0 };
+    let mut cursor = Cursor { text, bytes: text.as_bytes(), at: 0 };
     match cursor.next_token()? {
         b'[' => registry::find(Family::Media, cursor.string()?),
         b'{' => {
@@ -61,6 +61,7 @@ fn assistant_update(cursor: &mut Cursor) -> Option<&'static MessageKind> {
 }
 
 struct Cursor<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -81,16 +82,18 @@ impl<'a> Cursor<'a> {
         (self.next_token()? == byte).then_some(())
     }
 
-    /// A string without escapes (tags and keys never have any), its quotes consumed.
+    /// A string without escapes (tags and keys never have any), its quotes consumed. Tags and
+    /// keys are short: a plain loop beats a vectorised search here.
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
-        let rest = &self.bytes[self.at..];
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[end] != b'"' {
+        let start = self.at;
+        let length = self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\')?;
+        if self.bytes[start + length] != b'"' {
             return None;
         }
-        self.at += end + 1;
-        std::str::from_utf8(&rest[..end]).ok()
+        self.at = start + length + 1;
+        // Both ends are next to an ASCII quote, so both are character boundaries.
+        self.text.get(start..start + length)
     }
 
     /// Skips a string (escapes included), number, `true`, `false` or `null`; objects and

@@ -56,7 +56,7 @@ macro_rules! stream_message {
         );
 
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
         #[cfg_attr(feature = "schema", derive(JsonSchema))]
         #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
         #[serde(deny_unknown_fields)]

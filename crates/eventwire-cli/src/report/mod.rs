@@ -46,7 +46,11 @@ pub fn new(format: OutputFormat, color: ColorArg) -> Box<dyn Report> {
                 ColorArg::Never => anstream::ColorChoice::Never,
             };
             let stream = anstream::AutoStream::new(io::stdout(), choice);
-            Box::new(Text::new(io::BufWriter::with_capacity(64 * 1024, stream)))
+            if stream.current_choice() == anstream::ColorChoice::Never {
+                Box::new(Text::new(out, false))
+            } else {
+                Box::new(Text::new(io::BufWriter::with_capacity(64 * 1024, stream), true))
+            }
         }
         OutputFormat::Json => Box::new(json::Json::new(out)),
         OutputFormat::Github => Box::new(github::Github::new(out)),

@@ -8,22 +8,37 @@ use eventwire_capture::{FileReport, Finding, Severity, Summary};
 
 use super::{Report, Totals, counts, failure_text, place, type_label};
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const FRAME: Style = AnsiColor::Blue.on_default().bold();
-const BOLD: Style = Style::new().bold();
+/// The styles of the report's parts: all plain when the output takes no colour, so that
+/// nothing has to strip escape codes from megabytes of findings.
+#[derive(Clone, Copy)]
+struct Palette {
+    error: Style,
+    warning: Style,
+    frame: Style,
+    bold: Style,
+}
+
+const COLOURED: Palette = Palette {
+    error: AnsiColor::Red.on_default().bold(),
+    warning: AnsiColor::Yellow.on_default().bold(),
+    frame: AnsiColor::Blue.on_default().bold(),
+    bold: Style::new().bold(),
+};
+
+const PLAIN: Palette = Palette { error: Style::new(), warning: Style::new(), frame: Style::new(), bold: Style::new() };
 
 /// The human report.
 pub struct Text<W: Write> {
     out: W,
+    palette: Palette,
     /// The file whose header has been written.
     current: Option<String>,
 }
 
 impl<W: Write> Text<W> {
-    /// A report writing to `out`.
-    pub fn new(out: W) -> Self {
-        Text { out, current: None }
+    /// A report writing to `out`, in colour when `coloured`.
+    pub fn new(out: W, coloured: bool) -> Self {
+        Text { out, palette: if coloured { COLOURED } else { PLAIN }, current: None }
     }
 
     fn header(&mut self, file: &str) -> io::Result<()> {
@@ -31,42 +46,55 @@ impl<W: Write> Text<W> {
             if self.current.is_some() {
                 writeln!(self.out)?;
             }
-            writeln!(self.out, "{BOLD}{file}{BOLD:#}")?;
+            let bold = self.palette.bold;
+            writeln!(self.out, "{bold}{file}{bold:#}")?;
             self.current = Some(file.to_owned());
         }
         Ok(())
     }
 }
 
-fn severity_style(severity: Severity) -> Style {
+/// `text` with control characters (other than tab) shown as `�`, one character for one, so
+/// that a capture's bytes cannot drive the terminal and underlines stay aligned.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unprintable = |c: char| c.is_control() && c != '\t';
+    if text.chars().any(unprintable) {
+        text.chars().map(|c| if unprintable(c) { '\u{fffd}' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
+}
+
+fn severity_style(palette: Palette, severity: Severity) -> Style {
     match severity {
-        Severity::Error => ERROR,
-        Severity::Warning => WARNING,
+        Severity::Error => palette.error,
+        Severity::Warning => palette.warning,
     }
 }
 
 impl<W: Write> Report for Text<W> {
     fn finding(&mut self, file: &str, finding: &Finding) -> io::Result<()> {
         self.header(file)?;
-        let style = severity_style(finding.severity);
+        let Palette { frame, bold, .. } = self.palette;
+        let style = severity_style(self.palette, finding.severity);
         let out = &mut self.out;
         writeln!(
             out,
-            "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}",
+            "{style}{}[{}]{style:#}{bold}: {}{bold:#}",
             finding.severity.name(),
             finding.check,
-            finding.message
+            printable(&finding.message)
         )?;
-        writeln!(out, "  {FRAME}-->{FRAME:#} {}", place(file, finding))?;
+        writeln!(out, "  {frame}-->{frame:#} {}", place(file, finding))?;
         let gutter = finding.excerpt.as_ref().and_then(|e| e.line).map_or(1, |line| line.to_string().len());
         if let Some(excerpt) = &finding.excerpt {
             let pad = " ".repeat(gutter);
             let number = excerpt.line.map_or_else(|| pad.clone(), |line| format!("{line:>gutter$}"));
-            writeln!(out, " {pad} {FRAME}|{FRAME:#}")?;
-            writeln!(out, " {FRAME}{number}{FRAME:#} {FRAME}|{FRAME:#} {}", excerpt.text)?;
+            writeln!(out, " {pad} {frame}|{frame:#}")?;
+            writeln!(out, " {frame}{number}{frame:#} {frame}|{frame:#} {}", printable(&excerpt.text))?;
             let lead = " ".repeat(excerpt.underline.start);
             let marks = "^".repeat(excerpt.underline.len());
-            writeln!(out, " {pad} {FRAME}|{FRAME:#} {lead}{style}{marks}{style:#}")?;
+            writeln!(out, " {pad} {frame}|{frame:#} {lead}{style}{marks}{style:#}")?;
         }
         let mut notes = Vec::new();
         if let Some(index) = finding.location.message_index {
@@ -80,15 +108,16 @@ impl<W: Write> Report for Text<W> {
         }
         notes.extend(finding.context.iter().cloned());
         if !notes.is_empty() {
-            writeln!(out, " {} {FRAME}={FRAME:#} {}", " ".repeat(gutter), notes.join(" · "))?;
+            writeln!(out, " {} {frame}={frame:#} {}", " ".repeat(gutter), printable(&notes.join(" · ")))?;
         }
         Ok(())
     }
 
     fn file_done(&mut self, file: &str, report: &FileReport) -> io::Result<()> {
         self.header(file)?;
+        let Palette { error, bold, .. } = self.palette;
         if let Some(failure) = failure_text(report) {
-            writeln!(self.out, "{ERROR}error{ERROR:#}{BOLD}: {file}: {failure}{BOLD:#}")?;
+            writeln!(self.out, "{error}error{error:#}{bold}: {file}: {failure}{bold:#}")?;
         }
         let format = report.format.map(|f| format!(" ({}{})", f.name(), if report.gzip { ", gzip" } else { "" }));
         writeln!(self.out, "{file}{}: {}", format.unwrap_or_default(), one_line(&report.summary))?;
@@ -97,6 +126,7 @@ impl<W: Write> Report for Text<W> {
 
     fn finish(&mut self, totals: &Totals) -> io::Result<()> {
         let summary = &totals.summary;
+        let bold = self.palette.bold;
         let out = &mut self.out;
         writeln!(out)?;
         let files = if totals.files == 1 { "1 file".to_owned() } else { format!("{} files", totals.files) };
@@ -104,7 +134,7 @@ impl<W: Write> Report for Text<W> {
             0 => String::new(),
             n => format!(", {n} not read to the end"),
         };
-        writeln!(out, "{BOLD}Summary: {files}{unreadable}, {}{BOLD:#}", one_line(summary))?;
+        writeln!(out, "{bold}Summary: {files}{unreadable}, {}{bold:#}", one_line(summary))?;
         let width = summary.by_family.keys().map(|f| f.name().len()).max().unwrap_or(0);
         for (family, tally) in &summary.by_family {
             let types = summary.by_type.iter().filter(|((f, _), _)| f == family);
