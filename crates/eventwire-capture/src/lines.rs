@@ -206,6 +206,9 @@ mod parallel {
     #[derive(Default)]
     struct Batch {
         bytes: Vec<u8>,
+        /// `bytes` as text, once a worker has found them UTF-8 (as they almost always are), so
+        /// that the reading thread need not check them again.
+        text: Option<String>,
         /// Each line's number, what reading it gave, and where its bytes are.
         lines: Vec<(usize, Line, std::ops::Range<usize>)>,
         /// The decoding of each line's message, filled in by a worker.
@@ -213,17 +216,37 @@ mod parallel {
     }
 
     impl Batch {
-        /// Each line's bytes, with its text when the whole batch is UTF-8 (checked once).
+        /// Each line's bytes, with its text when the whole batch is UTF-8.
         fn lines(&self) -> impl Iterator<Item = (usize, Line, LineBytes<'_>)> {
-            let text = std::str::from_utf8(&self.bytes).ok();
+            let (all, text) = match &self.text {
+                Some(text) => (text.as_bytes(), Some(text.as_str())),
+                None => (self.bytes.as_slice(), None),
+            };
             self.lines.iter().map(move |(number, line, range)| {
-                let bytes =
-                    LineBytes { bytes: &self.bytes[range.clone()], text: text.map(|text| &text[range.clone()]) };
+                let bytes = LineBytes { bytes: &all[range.clone()], text: text.map(|text| &text[range.clone()]) };
                 (*number, *line, bytes)
             })
         }
 
+        /// Checks the batch's UTF-8 once, for all its lines.
+        fn check_utf8(&mut self) {
+            match String::from_utf8(std::mem::take(&mut self.bytes)) {
+                Ok(text) => self.text = Some(text),
+                Err(error) => self.bytes = error.into_bytes(),
+            }
+        }
+
+        /// Empties the batch for reuse, keeping its buffers.
+        fn clear(&mut self) {
+            if let Some(text) = self.text.take() {
+                self.bytes = text.into_bytes();
+            }
+            self.bytes.clear();
+            self.lines.clear();
+        }
+
         fn decode_all(&mut self, family: Option<Family>) {
+            self.check_utf8();
             let mut decodings = std::mem::take(&mut self.decodings);
             decodings.clear();
             decodings.extend(self.lines().map(|(number, line, bytes)| match line {
@@ -298,8 +321,7 @@ mod parallel {
                 let done = in_flight.pop_front().expect("not empty");
                 let mut checked = done.recv().map_err(|_| io::Error::other("a decoding thread stopped"))?;
                 check_batch(&mut checked, cap, validator)?;
-                checked.bytes.clear();
-                checked.lines.clear();
+                checked.clear();
                 spare.push(checked);
             }
         }
