@@ -118,6 +118,26 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(!stdout(&no_color).contains('\u{1b}'));
 }
 
+/// A capture's own escape bytes (here in an invalid line) must not reach the terminal: the
+/// text report shows control characters as U+FFFD, even with colour on.
+#[test]
+fn control_characters_from_a_capture_are_not_printed() {
+    let capture = "{\"type\":\"ping\",\"session_id\":\"s\u{1b}[2J\",\"timestamp\":1,\"oops\":\u{1b}[5m}\n";
+    for colour in ["never", "always"] {
+        let mut child = command(&["validate", "--color", colour, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(capture.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let report = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{report}");
+        assert!(report.contains("\u{fffd}[2J"), "{report}");
+        assert!(!report.contains("\u{1b}[2J") && !report.contains("\u{1b}[5m"), "{report}");
+    }
+}
+
 #[test]
 fn standard_input_and_gzip() {
     let mut child = command(&["validate", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
