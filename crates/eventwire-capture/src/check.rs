@@ -29,7 +29,8 @@ pub(crate) struct Decoded {
 /// A message's decoding: what it is, or why it is not valid.
 pub(crate) type Decoding = Result<Decoded, DecodeError>;
 
-/// Decodes one message's text (the expensive part of checking it).
+/// Checks one message's text with `eventwire::check` (the expensive part of checking it): a
+/// valid message is not built, only its type and facts are kept.
 pub(crate) fn decode(text: &str, family: Option<Family>) -> Decoding {
     let eventwire::Checked { kind, facts } = eventwire::check(text, family)?;
     Ok(Decoded {

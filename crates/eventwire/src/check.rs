@@ -111,29 +111,18 @@ impl<'de, T: StrRule> Deserialize<'de> for CheckedStr<T> {
     }
 }
 
-/// The twin of `String`: any string, not copied.
-pub struct AnyStr;
+/// The rule of a plain `String`: any string.
+impl StrRule for String {
+    fn check(_: &str) -> Result<(), InvalidValue> {
+        Ok(())
+    }
+}
 
-impl Gather for AnyStr {}
+/// The twin of `String`: any string, not copied.
+pub type AnyStr = CheckedStr<String>;
 
 impl Check for String {
     type View = AnyStr;
-}
-
-impl<'de> Deserialize<'de> for AnyStr {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl Visitor<'_> for StrVisitor {
-            type Value = AnyStr;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyStr, E> {
-                Ok(AnyStr)
-            }
-        }
-        deserializer.deserialize_string(StrVisitor)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
