@@ -26,6 +26,18 @@ pub(crate) struct Decoded {
     attachment: Option<usize>,
 }
 
+impl Decoded {
+    /// Whether checking this valid message finds nothing, not even a warning, when the capture
+    /// tells nothing more of it (no direction, socket or attachments: JSON Lines).
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
+    }
+}
+
+fn looks_like_milliseconds(unix_seconds: &Number) -> bool {
+    unix_seconds.as_f64().unwrap_or_default() >= MILLISECONDS_THRESHOLD
+}
+
 /// A message's decoding: what it is, or why it is not valid.
 pub(crate) type Decoding = Result<Decoded, DecodeError>;
 
@@ -111,6 +123,9 @@ pub(crate) struct Validator<'s> {
     family: Option<Family>,
     sink: &'s mut Sink<'s>,
     pub summary: Summary,
+    /// Valid messages per type, not yet in `summary`'s tables: counting them there for every
+    /// message costs more than the rest of checking a valid message. See [`Self::into_summary`].
+    valid_by_kind: Vec<(&'static MessageKind, usize)>,
     pending: Option<PendingBinary>,
     /// Binary frames still to skip (they belong to a binary acknowledgement).
     skip_binaries: usize,
@@ -118,7 +133,47 @@ pub(crate) struct Validator<'s> {
 
 impl<'s> Validator<'s> {
     pub fn new(family: Option<Family>, sink: &'s mut Sink<'s>) -> Self {
-        Validator { family, sink, summary: Summary::default(), pending: None, skip_binaries: 0 }
+        Validator {
+            family,
+            sink,
+            summary: Summary::default(),
+            valid_by_kind: Vec::new(),
+            pending: None,
+            skip_binaries: 0,
+        }
+    }
+
+    /// The counts of everything validated.
+    pub fn into_summary(mut self) -> Summary {
+        for (kind, messages) in self.valid_by_kind.drain(..) {
+            self.summary.tally_valid(kind, messages);
+        }
+        self.summary
+    }
+
+    fn count_message(&mut self, kind: Option<&'static MessageKind>, family: Option<Family>, invalid: bool) {
+        let Some(kind) = kind.filter(|_| !invalid) else {
+            return self.summary.count_message(kind, family, invalid);
+        };
+        self.summary.messages += 1;
+        match self.valid_by_kind.iter_mut().find(|(counted, _)| std::ptr::eq(*counted, kind)) {
+            Some((_, messages)) => *messages += 1,
+            None => self.valid_by_kind.push((kind, 1)),
+        }
+    }
+
+    /// A valid JSON Lines message with nothing to report ([`Decoded::is_quiet`]): counted, and
+    /// its verdict given, without looking at its text again.
+    pub fn quiet_message(&mut self, decoded: &Decoded) -> io::Result<()> {
+        self.complete_pending()?;
+        self.count_message(Some(decoded.kind), None, false);
+        let verdict = Verdict {
+            index: self.summary.messages,
+            kind: Some(decoded.kind),
+            family: Some(decoded.kind.family),
+            valid: true,
+        };
+        self.verdict(verdict)
     }
 
     /// A record that should be one JSON message.
@@ -227,7 +282,7 @@ impl<'s> Validator<'s> {
     /// message, and reports why.
     pub fn unreadable_message(&mut self, position: Position, check: Check, message: String) -> io::Result<()> {
         self.complete_pending()?;
-        self.summary.count_message(None, None, true);
+        self.count_message(None, None, true);
         let index = self.summary.messages;
         let location = Location { message_index: Some(index), ..position_location(position) };
         self.emit(capture_level(Severity::Error, check, location, message))?;
@@ -329,7 +384,7 @@ impl<'s> Validator<'s> {
                 }
             }
             if let Some((pointer, timestamp)) = &decoded.unix_seconds {
-                if timestamp.as_f64().unwrap_or_default() >= MILLISECONDS_THRESHOLD {
+                if looks_like_milliseconds(timestamp) {
                     let message = format!(
                         "timestamp {timestamp} is documented as Unix seconds but looks like milliseconds (as seconds it is after the year 5000); divide by 1000"
                     );
@@ -352,7 +407,7 @@ impl<'s> Validator<'s> {
             }
         }
         let invalid = findings.iter().any(|f| f.severity == Severity::Error);
-        self.summary.count_message(kind, family, invalid);
+        self.count_message(kind, family, invalid);
         let location = self.location(record, offset, Some(index));
         for finding in findings {
             self.emit(finding)?;

@@ -250,6 +250,13 @@ impl Summary {
         }
     }
 
+    /// Adds `messages` valid messages of `kind` to the tables (they are already in `messages`).
+    pub(crate) fn tally_valid(&mut self, kind: &'static MessageKind, messages: usize) {
+        let tally = Tally { messages, invalid: 0 };
+        add_tally(self.by_family.entry(kind.family).or_default(), &tally);
+        add_tally(self.by_type.entry((kind.family, kind.tag)).or_default(), &tally);
+    }
+
     /// A message already counted as valid turned out invalid (a Socket.IO attachment is wrong).
     pub(crate) fn mark_invalid(&mut self, kind: Option<&'static MessageKind>) {
         self.invalid += 1;

@@ -143,7 +143,8 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
             }
         }),
         InputFormat::Jsonl | InputFormat::SocketIo | InputFormat::Log => {
-            lines::validate(reader, format, cap, options.jobs, &mut validator).map_err(io_failure)
+            let whole_file = source.file.as_ref();
+            lines::validate(reader, whole_file, format, cap, options.jobs, &mut validator).map_err(io_failure)
         }
     };
     let mut failure = read.err();
@@ -153,7 +154,7 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
             failure = Some(CaptureError::Output(error));
         }
     }
-    FileReport { format: Some(format), gzip: source.gzip, summary: validator.summary, failure }
+    FileReport { format: Some(format), gzip: source.gzip, summary: validator.into_summary(), failure }
 }
 
 /// The report of a capture that could not even be opened.

@@ -1,11 +1,12 @@
 //! Line formats: JSON Lines, Socket.IO frame logs and log lines with a prefix. Lines are read
 //! with a size cap, so a file without newlines cannot exhaust memory.
 
+use std::fs::File;
 use std::io::{self, BufRead};
 
 use eventwire::Direction;
 
-use crate::check::{Decoding, Position, Record, Validator};
+use crate::check::{Decoding, Position, Record, Validator, decode};
 use crate::detect::InputFormat;
 use crate::finding::Check;
 use crate::socketio;
@@ -99,16 +100,21 @@ fn for_lines_in_next_block(
 }
 
 /// Validates every line of a line-format capture. JSON Lines are decoded on `jobs` threads
-/// when `jobs` is more than one; findings come out in input order all the same.
+/// when `jobs` is more than one, each thread reading its own parts of `file` when the capture
+/// is a regular file; findings come out in input order all the same.
 pub(crate) fn validate(
     reader: &mut dyn BufRead,
+    file: Option<&File>,
     format: InputFormat,
     cap: u64,
     jobs: usize,
     validator: &mut Validator,
 ) -> io::Result<()> {
     if format == InputFormat::Jsonl && jobs > 1 {
-        return parallel::validate(reader, cap, jobs, validator);
+        return match file {
+            Some(file) => parallel::validate_file(file, cap, jobs, parallel::BATCH_BYTES, validator),
+            None => parallel::validate(reader, cap, jobs, parallel::BATCH_BYTES, validator),
+        };
     }
     let (mut buffer, mut number) = (Vec::new(), 0);
     let mut check = |number, line, bytes: LineBytes| check_line(format, cap, number, line, bytes, None, validator);
@@ -116,19 +122,20 @@ pub(crate) fn validate(
     Ok(())
 }
 
-/// A line's text: UTF-8, without a trailing `\r`, and without the byte order mark on line 1.
-fn line_text(line: LineBytes<'_>, number: usize) -> Result<&str, std::str::Utf8Error> {
+/// A line's text: UTF-8, without a trailing `\r`, and without the byte order mark on the
+/// file's first line.
+fn line_text(line: LineBytes<'_>, first_of_file: bool) -> Result<&str, std::str::Utf8Error> {
     let text = match line.text {
         Some(text) => text,
         None => std::str::from_utf8(line.bytes)?,
     };
     let text = text.strip_suffix('\r').unwrap_or(text);
-    Ok(if number == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text })
+    Ok(if first_of_file { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text })
 }
 
 /// The JSON message of a JSON Lines line, if it has one to decode.
-fn jsonl_message(line: LineBytes<'_>, number: usize) -> Option<&str> {
-    line_text(line, number).ok().map(str::trim).filter(|text| !text.is_empty())
+fn jsonl_message(line: LineBytes<'_>, first_of_file: bool) -> Option<&str> {
+    line_text(line, first_of_file).ok().map(str::trim).filter(|text| !text.is_empty())
 }
 
 /// Checks one line; `decoding` is its message's decoding when another thread already made it.
@@ -153,7 +160,7 @@ fn check_line(
         }
         Line::Text { terminated } => terminated,
     };
-    let text = match line_text(bytes, number) {
+    let text = match line_text(bytes, number == 1) {
         Ok(text) => text,
         Err(error) => {
             let message = format!("not UTF-8 text (invalid byte at offset {})", error.valid_up_to());
@@ -169,8 +176,13 @@ fn check_line(
         InputFormat::SocketIo => line_as_frame(text, number, terminated, validator),
         InputFormat::Log => log_line(text, number, terminated, validator),
         _ => {
+            let message = trimmed.trim_end();
+            let decoding = decoding.unwrap_or_else(|| decode(message, validator.family()));
+            if let Some(decoded) = decoding.as_ref().ok().filter(|decoded| decoded.is_quiet()) {
+                return validator.quiet_message(decoded);
+            }
             let record = Record {
-                text: trimmed.trim_end(),
+                text: message,
                 position: Position::Text { line: number, column: 1 + text[..indent].chars().count() },
                 direction: None,
                 context: Vec::new(),
@@ -178,20 +190,20 @@ fn check_line(
                 at_end_unterminated: !terminated,
                 maybe_not_a_message: false,
             };
-            match decoding {
-                Some(decoding) => validator.decoded_message(&record, decoding),
-                None => validator.message(&record),
-            }
+            validator.decoded_message(&record, decoding)
         }
     }
 }
 
-/// JSON Lines on several threads: the reading thread gathers lines into batches, worker
-/// threads decode the batches' messages, and the reading thread checks each batch, in input
-/// order, as its decodings come back. Only a few batches are in flight, so memory stays flat.
+/// JSON Lines on several threads: worker threads fill batches of lines (reading their own
+/// parts of a regular file, or taking the lines the reading thread gathered from a stream) and
+/// decode their messages; the calling thread checks each batch, in input order, as it comes
+/// back. Only a few batches are in flight, so memory stays flat.
 mod parallel {
     use std::collections::VecDeque;
+    use std::fs::File;
     use std::io::{self, BufRead};
+    use std::ops::Range;
     use std::sync::{Arc, Mutex, mpsc};
 
     use super::{Line, LineBytes, check_line, for_lines_in_next_block, jsonl_message};
@@ -200,32 +212,45 @@ mod parallel {
     use eventwire::Family;
 
     /// About this many bytes of lines go to a thread at a time.
-    const BATCH_BYTES: usize = 1 << 20;
+    pub(super) const BATCH_BYTES: usize = 1 << 20;
+    /// How much is read at a time while looking for the end of a line that runs past its part.
+    pub(super) const PIECE_BYTES: usize = 8 * 1024;
 
-    /// Lines read, back to back in `bytes`.
+    /// Lines, back to back in `bytes`.
     #[derive(Default)]
     struct Batch {
         bytes: Vec<u8>,
         /// `bytes` as text, once a worker has found them UTF-8 (as they almost always are), so
-        /// that the reading thread need not check them again.
+        /// that the checking thread need not check them again.
         text: Option<String>,
-        /// Each line's number, what reading it gave, and where its bytes are.
-        lines: Vec<(usize, Line, std::ops::Range<usize>)>,
+        /// What reading each line gave, and where its bytes are.
+        lines: Vec<(Line, Range<usize>)>,
+        /// Whether the batch's first line is the file's first line (its byte order mark is skipped).
+        starts_file: bool,
         /// The decoding of each line's message, filled in by a worker.
         decodings: Vec<Option<Decoding>>,
+        /// Why a worker could not read the batch's part of the file.
+        error: Option<io::Error>,
     }
 
     impl Batch {
-        /// Each line's bytes, with its text when the whole batch is UTF-8.
+        /// Each line's number in the batch (from 1), with its bytes, and its text when the whole
+        /// batch is UTF-8.
         fn lines(&self) -> impl Iterator<Item = (usize, Line, LineBytes<'_>)> {
-            let (all, text) = match &self.text {
-                Some(text) => (text.as_bytes(), Some(text.as_str())),
-                None => (self.bytes.as_slice(), None),
-            };
-            self.lines.iter().map(move |(number, line, range)| {
-                let bytes = LineBytes { bytes: &all[range.clone()], text: text.map(|text| &text[range.clone()]) };
-                (*number, *line, bytes)
+            (0..self.lines.len()).map(|index| {
+                let (line, bytes) = self.line(index);
+                (index + 1, line, bytes)
             })
+        }
+
+        /// The line at `index` (from 0).
+        fn line(&self, index: usize) -> (Line, LineBytes<'_>) {
+            let (line, range) = &self.lines[index];
+            let bytes = match &self.text {
+                Some(text) => LineBytes { bytes: &text.as_bytes()[range.clone()], text: Some(&text[range.clone()]) },
+                None => LineBytes { bytes: &self.bytes[range.clone()], text: None },
+            };
+            (*line, bytes)
         }
 
         /// Checks the batch's UTF-8 once, for all its lines.
@@ -236,105 +261,322 @@ mod parallel {
             }
         }
 
-        /// Empties the batch for reuse, keeping its buffers.
-        fn clear(&mut self) {
+        /// Empties the batch for reuse, keeping its buffers. The bytes stay as they are: a part
+        /// read over them need not zero them first.
+        fn recycle(&mut self) {
             if let Some(text) = self.text.take() {
                 self.bytes = text.into_bytes();
             }
-            self.bytes.clear();
             self.lines.clear();
+            self.error = None;
+        }
+
+        /// Reads the lines that start in `part` of `file`: the last one is read to its end,
+        /// past the part, and kept only up to `cap` bytes, like any line.
+        fn read_part(&mut self, file: &File, part: Range<u64>, cap: u64) -> io::Result<()> {
+            self.starts_file = part.start == 0;
+            let Some(first) = first_line_start(file, part.clone())? else {
+                self.bytes.clear();
+                return Ok(());
+            };
+            read_over(file, first..part.end, &mut self.bytes)?;
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &self.bytes) {
+                let line = match (end - start) as u64 {
+                    length if length > cap => Line::TooLong { bytes: length },
+                    _ => Line::Text { terminated: true },
+                };
+                self.lines.push((line, start..end));
+                start = end + 1;
+            }
+            if start < self.bytes.len() {
+                let read_to = first + self.bytes.len() as u64;
+                if let Some(line) = self.read_line_past(file, read_to, start, cap)? {
+                    self.lines.push((line, start..self.bytes.len()));
+                }
+            }
+            Ok(())
+        }
+
+        /// Reads on from `from` in `file` to the end of the line that starts at `start` in
+        /// `bytes`. Returns `None` when there is no such line (the part ended at the end of the
+        /// file, right after a newline).
+        fn read_line_past(&mut self, file: &File, mut from: u64, start: usize, cap: u64) -> io::Result<Option<Line>> {
+            let mut skipped: u64 = 0;
+            let mut piece = [0; PIECE_BYTES];
+            loop {
+                let read = read_at(file, &mut piece, from)?;
+                if read == 0 {
+                    let length = self.bytes.len() - start;
+                    return Ok(match (skipped, length) {
+                        (0, 0) => None,
+                        (0, _) => Some(Line::Text { terminated: false }),
+                        (bytes, _) => Some(Line::TooLong { bytes }),
+                    });
+                }
+                from += read as u64;
+                let (chunk, found) = match memchr::memchr(b'\n', &piece[..read]) {
+                    Some(at) => (&piece[..at], true),
+                    None => (&piece[..read], false),
+                };
+                let length = (self.bytes.len() - start + chunk.len()) as u64;
+                if skipped == 0 && length <= cap {
+                    self.bytes.extend_from_slice(chunk);
+                } else {
+                    skipped += length;
+                    self.bytes.truncate(start);
+                }
+                if found {
+                    return Ok(Some(if skipped > 0 {
+                        Line::TooLong { bytes: skipped }
+                    } else {
+                        Line::Text { terminated: true }
+                    }));
+                }
+            }
         }
 
         fn decode_all(&mut self, family: Option<Family>) {
             self.check_utf8();
             let mut decodings = std::mem::take(&mut self.decodings);
             decodings.clear();
+            let starts_file = self.starts_file;
             decodings.extend(self.lines().map(|(number, line, bytes)| match line {
-                Line::Text { .. } => jsonl_message(bytes, number).map(|text| decode(text, family)),
+                Line::Text { .. } => jsonl_message(bytes, starts_file && number == 1).map(|text| decode(text, family)),
                 Line::TooLong { .. } => None,
             }));
             self.decodings = decodings;
         }
     }
 
-    type Job = (Batch, mpsc::SyncSender<Batch>);
+    /// Where the first line that starts in `part` starts: right after the first newline at or
+    /// after the byte before the part. `None` when the part holds no line's start.
+    fn first_line_start(file: &File, part: Range<u64>) -> io::Result<Option<u64>> {
+        if part.start == 0 {
+            return Ok((part.end > 0).then_some(0));
+        }
+        let mut piece = [0; 4096];
+        let mut at = part.start - 1;
+        while at < part.end - 1 {
+            let wanted = piece.len().min((part.end - 1 - at) as usize);
+            let read = read_at(file, &mut piece[..wanted], at)?;
+            if read == 0 {
+                return Ok(None);
+            }
+            if let Some(newline) = memchr::memchr(b'\n', &piece[..read]) {
+                return Ok(Some(at + newline as u64 + 1));
+            }
+            at += read as u64;
+        }
+        Ok(None)
+    }
 
-    pub(super) fn validate(
-        reader: &mut dyn BufRead,
-        cap: u64,
+    /// Replaces `bytes` with `range` of `file`, or as much of it as the file still holds.
+    fn read_over(file: &File, range: Range<u64>, bytes: &mut Vec<u8>) -> io::Result<()> {
+        // Zeroes only what the batch's earlier parts did not use.
+        bytes.resize((range.end - range.start) as usize, 0);
+        let mut filled = 0;
+        while filled < bytes.len() {
+            match read_at(file, &mut bytes[filled..], range.start + filled as u64)? {
+                0 => break,
+                read => filled += read,
+            }
+        }
+        bytes.truncate(filled);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        loop {
+            match std::os::unix::fs::FileExt::read_at(file, buffer, offset) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                result => return result,
+            }
+        }
+    }
+
+    #[cfg(windows)]
+    fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "positioned reads are not supported here"))
+    }
+
+    /// What a worker does to a batch before decoding it.
+    enum Fill<'f> {
+        /// Nothing: the reading thread filled it.
+        Filled,
+        /// Reads the lines that start in this part of the file.
+        Part(&'f File, Range<u64>),
+    }
+
+    type Job<'f> = (Batch, Fill<'f>, mpsc::SyncSender<Batch>);
+
+    /// Batches in flight, in input order, and the spare ones to reuse.
+    struct Pipeline<'f> {
         jobs: usize,
+        cap: u64,
+        sender: mpsc::SyncSender<Job<'f>>,
+        in_flight: VecDeque<mpsc::Receiver<Batch>>,
+        spare: Vec<Batch>,
+        /// Lines checked so far: batches number their lines from 1.
+        lines_before: usize,
+    }
+
+    impl<'f> Pipeline<'f> {
+        fn spare_batch(&mut self) -> Batch {
+            self.spare.pop().unwrap_or_default()
+        }
+
+        /// Hands a batch to the workers, then checks the batches that are done while too many
+        /// are in flight.
+        fn submit(&mut self, batch: Batch, fill: Fill<'f>, validator: &mut Validator) -> io::Result<()> {
+            let (done_sender, done) = mpsc::sync_channel(1);
+            self.sender.send((batch, fill, done_sender)).map_err(|_| stopped())?;
+            self.in_flight.push_back(done);
+            while self.in_flight.len() > 2 * self.jobs {
+                self.check_next(validator)?;
+            }
+            Ok(())
+        }
+
+        /// Checks every batch still in flight.
+        fn finish(&mut self, validator: &mut Validator) -> io::Result<()> {
+            while !self.in_flight.is_empty() {
+                self.check_next(validator)?;
+            }
+            Ok(())
+        }
+
+        fn check_next(&mut self, validator: &mut Validator) -> io::Result<()> {
+            let done = self.in_flight.pop_front().expect("a batch in flight");
+            let mut batch = done.recv().map_err(|_| stopped())?;
+            if let Some(error) = batch.error.take() {
+                return Err(error);
+            }
+            let mut decodings = std::mem::take(&mut batch.decodings);
+            // The text of a valid line is left alone: it is in another core's cache, and
+            // fetching it would cost this thread more than counting the line.
+            for (index, decoding) in decodings.drain(..).enumerate() {
+                match decoding {
+                    Some(Ok(decoded)) if decoded.is_quiet() => validator.quiet_message(&decoded)?,
+                    decoding => {
+                        let (line, bytes) = batch.line(index);
+                        let number = self.lines_before + index + 1;
+                        check_line(InputFormat::Jsonl, self.cap, number, line, bytes, decoding, validator)?;
+                    }
+                }
+            }
+            self.lines_before += batch.lines.len();
+            batch.decodings = decodings;
+            batch.recycle();
+            self.spare.push(batch);
+            Ok(())
+        }
+    }
+
+    fn stopped() -> io::Error {
+        io::Error::other("a decoding thread stopped")
+    }
+
+    /// Starts `jobs` workers, runs `feed` with the pipeline to them, and checks every batch.
+    fn run<'f>(
+        jobs: usize,
+        cap: u64,
         validator: &mut Validator,
+        feed: impl FnOnce(&mut Pipeline<'f>, &mut Validator) -> io::Result<()>,
     ) -> io::Result<()> {
         let family = validator.family();
-        let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(jobs);
-        let job_receiver = Arc::new(Mutex::new(job_receiver));
+        let (sender, receiver) = mpsc::sync_channel::<Job<'f>>(jobs);
+        let receiver = Arc::new(Mutex::new(receiver));
         std::thread::scope(|scope| {
             for _ in 0..jobs {
-                let jobs = Arc::clone(&job_receiver);
+                let receiver = Arc::clone(&receiver);
                 scope.spawn(move || {
                     // A poisoned lock or a closed channel both mean: no more work.
-                    while let Some((mut batch, done)) = jobs.lock().ok().and_then(|jobs| jobs.recv().ok()) {
-                        batch.decode_all(family);
+                    while let Some((mut batch, fill, done)) = receiver.lock().ok().and_then(|jobs| jobs.recv().ok()) {
+                        let read = match fill {
+                            Fill::Filled => Ok(()),
+                            Fill::Part(file, part) => batch.read_part(file, part, cap),
+                        };
+                        match read {
+                            Ok(()) => batch.decode_all(family),
+                            Err(error) => batch.error = Some(error),
+                        }
                         if done.send(batch).is_err() {
                             break;
                         }
                     }
                 });
             }
-            let result = read_and_check(reader, cap, jobs, &job_sender, validator);
-            drop(job_sender);
+            let mut pipeline =
+                Pipeline { jobs, cap, sender, in_flight: VecDeque::new(), spare: Vec::new(), lines_before: 0 };
+            let result = feed(&mut pipeline, validator).and_then(|()| pipeline.finish(validator));
+            drop(pipeline);
             result
         })
     }
 
-    fn read_and_check(
+    /// A regular file: each worker reads the parts it is given itself, so reading is shared too.
+    /// Its parts are `part_bytes` long (the last one shorter).
+    pub(super) fn validate_file(
+        file: &File,
+        cap: u64,
+        jobs: usize,
+        part_bytes: usize,
+        validator: &mut Validator,
+    ) -> io::Result<()> {
+        let length = file.metadata()?.len();
+        run(jobs, cap, validator, |pipeline, validator| {
+            for start in (0..length).step_by(part_bytes) {
+                let batch = pipeline.spare_batch();
+                let part = start..(start + part_bytes as u64).min(length);
+                pipeline.submit(batch, Fill::Part(file, part), validator)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A stream: the calling thread reads the lines and gathers them into batches of about
+    /// `batch_bytes`.
+    pub(super) fn validate(
         reader: &mut dyn BufRead,
         cap: u64,
         jobs: usize,
-        job_sender: &mpsc::SyncSender<Job>,
+        batch_bytes: usize,
         validator: &mut Validator,
     ) -> io::Result<()> {
-        let mut in_flight: VecDeque<mpsc::Receiver<Batch>> = VecDeque::new();
-        let mut spare: Vec<Batch> = Vec::new();
-        let mut buffer = Vec::new();
-        let mut number = 0;
-        let mut batch = Batch::default();
-        let mut at_end = false;
-        while !at_end {
-            let mut add = |number, line, bytes: LineBytes| {
-                let start = batch.bytes.len();
-                batch.bytes.extend_from_slice(bytes.bytes);
-                batch.lines.push((number, line, start..batch.bytes.len()));
-                // Keeps the ranges on character boundaries, so the batch's text can be cut.
-                batch.bytes.push(b'\n');
-                Ok(())
-            };
-            at_end = !for_lines_in_next_block(reader, &mut buffer, cap, &mut number, &mut add)?;
-            if !at_end && batch.bytes.len() < BATCH_BYTES {
-                continue;
+        run(jobs, cap, validator, |pipeline, validator| {
+            let mut buffer = Vec::new();
+            let mut number = 0;
+            let mut batch = pipeline.spare_batch();
+            batch.bytes.clear();
+            batch.starts_file = true;
+            let mut at_end = false;
+            while !at_end {
+                let mut add = |_, line, bytes: LineBytes| {
+                    let start = batch.bytes.len();
+                    batch.bytes.extend_from_slice(bytes.bytes);
+                    batch.lines.push((line, start..batch.bytes.len()));
+                    // Keeps the ranges on character boundaries, so the batch's text can be cut.
+                    batch.bytes.push(b'\n');
+                    Ok(())
+                };
+                at_end = !for_lines_in_next_block(reader, &mut buffer, cap, &mut number, &mut add)?;
+                if !at_end && batch.bytes.len() < batch_bytes {
+                    continue;
+                }
+                let mut next = pipeline.spare_batch();
+                next.bytes.clear();
+                next.starts_file = false;
+                pipeline.submit(std::mem::replace(&mut batch, next), Fill::Filled, validator)?;
             }
-            let (done_sender, done) = mpsc::sync_channel(1);
-            let full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
-            job_sender.send((full, done_sender)).map_err(|_| io::Error::other("a decoding thread stopped"))?;
-            in_flight.push_back(done);
-            while in_flight.len() > 2 * jobs || (at_end && !in_flight.is_empty()) {
-                let done = in_flight.pop_front().expect("not empty");
-                let mut checked = done.recv().map_err(|_| io::Error::other("a decoding thread stopped"))?;
-                check_batch(&mut checked, cap, validator)?;
-                checked.clear();
-                spare.push(checked);
-            }
-        }
-        Ok(())
-    }
-
-    fn check_batch(batch: &mut Batch, cap: u64, validator: &mut Validator) -> io::Result<()> {
-        let mut decodings = std::mem::take(&mut batch.decodings);
-        for ((number, line, bytes), decoding) in batch.lines().zip(decodings.drain(..)) {
-            check_line(InputFormat::Jsonl, cap, number, line, bytes, decoding, validator)?;
-        }
-        batch.decodings = decodings;
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -464,6 +706,9 @@ fn direction_context(direction: Option<Direction>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Event;
+    use crate::finding::Severity;
+    use parallel::PIECE_BYTES as PIECE;
 
     #[test]
     fn payloads_are_found_after_prefixes() {
@@ -490,6 +735,88 @@ mod tests {
         assert_eq!(direction_of("> <"), None, "contradicting markers say nothing");
         assert_eq!(split_marker("< 42[\"a\"]"), ("< ", "42[\"a\"]", Some(Direction::ServerToClient)));
         assert_eq!(split_marker("42[\"a\"]"), ("", "42[\"a\"]", None));
+    }
+
+    /// Every event and the summary of validating `content` as JSON Lines.
+    fn events(validate: impl FnOnce(&mut Validator) -> io::Result<()>) -> (Vec<Event>, String) {
+        let mut events = Vec::new();
+        let mut sink = |event| {
+            events.push(event);
+            Ok(())
+        };
+        let mut validator = Validator::new(None, &mut sink);
+        validate(&mut validator).unwrap();
+        let summary = format!("{:?}", validator.into_summary());
+        (events, summary)
+    }
+
+    /// A capture with what line boundaries can cut: several-byte characters, a byte order mark,
+    /// CRLF, blank and indented lines, a line over the cap, bad UTF-8, and no final newline.
+    fn awkward_capture() -> Vec<u8> {
+        let mut content = "\u{feff}".as_bytes().to_vec();
+        let lines = [
+            r#"{"type":"ping","session_id":"s1","timestamp":1}"#,
+            r#"{"type":"pnig","session_id":"sé","timestamp":1}"#,
+            "",
+            r#"   {"channel":"c","payload":{"message":"日本語","timestamp":1683042128456,"status":"error","type":"error","error_details":"x","message_id":"m","thread_id":"t"}}"#,
+            r#"{"type":"ping","session_id":"s1","timestamp":1}"#,
+            "  ",
+            &format!(r#"{{"type":"ping","session_id":"{}","timestamp":1}}"#, "x".repeat(400)),
+            r#"{"type":"ping","session_id":"s1","timestamp":1,"type":"ping"}"#,
+            "{\"type\":\"ping\",\"session_id\":\"s1\",\"timestamp\":1}\r",
+            "not json at all 🙂",
+        ];
+        for line in lines {
+            content.extend_from_slice(line.as_bytes());
+            content.push(b'\n');
+        }
+        content.extend_from_slice(b"{\"type\":\"ping\",\"session_id\":\"\xff\"}\n");
+        content.extend_from_slice(br#"{"type":"ping","session_id":"last","timestamp":1}"#);
+        content
+    }
+
+    #[test]
+    fn threads_give_what_one_thread_gives_wherever_the_parts_are_cut() {
+        let cap = 300;
+        let capture = awkward_capture();
+        let path = std::env::temp_dir().join(format!("eventwire-parts-{}.jsonl", std::process::id()));
+        // A line longer than the cap that runs on over several pieces past its part.
+        let mut long_line = capture.clone();
+        // Its newline falls early in a piece when parts are one byte long.
+        long_line.splice(60..60, std::iter::repeat_n(b'x', 2 * PIECE + 100).chain([b'\n']));
+        for content in
+            [capture.clone(), capture[3..].to_vec(), long_line, b"\n\n".to_vec(), Vec::new(), b"{}\n".to_vec()]
+        {
+            std::fs::write(&path, &content).unwrap();
+            let one = events(|validator| {
+                validate(&mut io::Cursor::new(&content), None, InputFormat::Jsonl, cap, 1, validator)
+            });
+            if content.len() > 100 && content.len() < PIECE {
+                let warnings =
+                    one.0.iter().filter(|e| matches!(e, Event::Finding(f) if f.severity == Severity::Warning));
+                assert_eq!(warnings.count(), 1, "the capture's millisecond timestamp: {:?}", one.0);
+                assert!(one.0.len() > 15, "the capture gives too little to compare: {:?}", one.0);
+            }
+            let file = std::fs::File::open(&path).unwrap();
+            for jobs in [2, 3] {
+                // Parts of one byte cut the capture everywhere; longer ones put several lines,
+                // or none, in a part.
+                let mut part_sizes: Vec<usize> = (1..=16).chain([37, 100, 513, 4096, PIECE + 1]).collect();
+                part_sizes.retain(|&size| size <= content.len());
+                part_sizes.push(content.len() + 1);
+                for part_bytes in part_sizes {
+                    let parts = events(|validator| parallel::validate_file(&file, cap, jobs, part_bytes, validator));
+                    assert_eq!(parts, one, "{jobs} threads, parts of {part_bytes} bytes");
+                }
+                for batch_bytes in [1, 50, 1 << 20] {
+                    let stream = events(|validator| {
+                        parallel::validate(&mut io::Cursor::new(&content), cap, jobs, batch_bytes, validator)
+                    });
+                    assert_eq!(stream, one, "{jobs} threads, batches of {batch_bytes} bytes");
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -178,7 +178,7 @@ pub fn excerpt(text: &str, span: Range<usize>, first_line: Option<usize>) -> Exc
     edits.extend(secret_ranges(line).into_iter().map(|range| (range, REDACTED.to_owned())));
     let (shown, underline) = apply_edits(line, edits, span_start..span_end);
     let underline = if underline.len() > MAX_UNDERLINE { underline.start..underline.start + 1 } else { underline };
-    let (shown, underline) = window(&shown, underline);
+    let (shown, underline) = window(shown, underline);
     let line_number = first_line.map(|first| first + text[..line_start].matches('\n').count());
     Excerpt { line: line_number, text: shown, underline }
 }
@@ -224,26 +224,32 @@ fn apply_edits(line: &str, mut edits: Vec<(Range<usize>, String)>, span: Range<u
     // The result, and its length in characters (counted as it grows: lines can be long).
     let (mut out, mut chars) = (String::with_capacity(line.len()), 0);
     let (mut start, mut end) = (None, None);
-    let mut at = 0;
-    let mark = |chars: usize, original: usize, start: &mut Option<usize>, end: &mut Option<usize>| {
-        if start.is_none() && original >= span.start {
-            *start = Some(chars);
-        }
-        if end.is_none() && original >= span.end {
-            *end = Some(chars);
-        }
+    // Copies `line[segment]`, marking where the span starts and ends if that is in it.
+    let copy = |segment: Range<usize>,
+                out: &mut String,
+                chars: &mut usize,
+                start: &mut Option<usize>,
+                end: &mut Option<usize>| {
+        let mark = |mark: &mut Option<usize>, original: usize| {
+            let from = ceil_char_boundary(line, original.max(segment.start));
+            if mark.is_none() && from < segment.end {
+                *mark = Some(*chars + line[segment.start..from].chars().count());
+            }
+        };
+        mark(start, span.start);
+        mark(end, span.end);
+        out.push_str(&line[segment.clone()]);
+        *chars += line[segment].chars().count();
     };
+    let mut at = 0;
     for (range, replacement) in kept {
-        for (offset, c) in line[at..range.start].char_indices() {
-            mark(chars, at + offset, &mut start, &mut end);
-            out.push(c);
-            chars += 1;
-        }
+        copy(at..range.start, &mut out, &mut chars, &mut start, &mut end);
         let inside_start = span.start >= range.start && span.start < range.end;
         if inside_start && start.is_none() {
             start = Some(chars);
         } else {
-            mark(chars, range.start, &mut start, &mut end);
+            start = start.or((range.start >= span.start).then_some(chars));
+            end = end.or((range.start >= span.end).then_some(chars));
         }
         out.push_str(&replacement);
         chars += replacement.chars().count();
@@ -252,36 +258,41 @@ fn apply_edits(line: &str, mut edits: Vec<(Range<usize>, String)>, span: Range<u
         }
         at = range.end;
     }
-    for (offset, c) in line[at..].char_indices() {
-        mark(chars, at + offset, &mut start, &mut end);
-        out.push(c);
-        chars += 1;
-    }
+    copy(at..line.len(), &mut out, &mut chars, &mut start, &mut end);
     let start = start.unwrap_or(chars);
     let end = end.unwrap_or(chars).max(start + 1);
     (out, start..end)
 }
 
+fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset < text.len() && !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
 /// Cuts a long line to a window around the underline, marking the cuts with `…`.
-fn window(line: &str, underline: Range<usize>) -> (String, Range<usize>) {
-    let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= MAX_EXCERPT {
-        return (line.to_owned(), underline);
+fn window(line: String, underline: Range<usize>) -> (String, Range<usize>) {
+    let count = line.chars().count();
+    if count <= MAX_EXCERPT {
+        return (line, underline);
     }
-    let from = underline.start.saturating_sub(MAX_EXCERPT / 3).min(chars.len().saturating_sub(MAX_EXCERPT));
-    let to = (from + MAX_EXCERPT).min(chars.len());
-    let mut out = String::new();
-    let mut shift = from;
-    if from > 0 {
-        out.push('…');
-        shift -= 1;
-    }
-    out.extend(&chars[from..to]);
-    if to < chars.len() {
+    let from = underline.start.saturating_sub(MAX_EXCERPT / 3).min(count - MAX_EXCERPT);
+    let to = from + MAX_EXCERPT;
+    let byte_of = |char_index: usize| line.char_indices().nth(char_index).map_or(line.len(), |(at, _)| at);
+    let (cut_before, cut_after) = (from > 0, to < count);
+    let mut out = String::with_capacity(MAX_EXCERPT * 4 + 6);
+    if cut_before {
         out.push('…');
     }
+    out.push_str(&line[byte_of(from)..byte_of(to)]);
+    if cut_after {
+        out.push('…');
+    }
+    let shown = MAX_EXCERPT + usize::from(cut_before) + usize::from(cut_after);
+    let shift = from - usize::from(cut_before);
     let start = underline.start - shift;
-    let end = (underline.end - shift).min(out.chars().count()).max(start + 1);
+    let end = (underline.end - shift).min(shown).max(start + 1);
     (out, start..end)
 }
 

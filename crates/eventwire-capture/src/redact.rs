@@ -51,9 +51,17 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 static ANY_SECRET: LazyLock<RegexSet> =
     LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|pattern| pattern.regex.as_str())).expect("valid patterns"));
 
+/// What every pattern needs somewhere in a text: a piece of a secret field's name, a scheme,
+/// `=` or `://`. Much quicker to look for than the patterns themselves, and most texts have
+/// none of it.
+static MAYBE_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)token|auth|api|secret|passw|cookie|jwt|credentials|private|bearer|basic|digest|=|://")
+        .expect("valid pattern")
+});
+
 /// The byte ranges of `text` that hold secrets, sorted and without overlaps.
 pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
-    if !ANY_SECRET.is_match(text) {
+    if !MAYBE_SECRET.is_match(text) || !ANY_SECRET.is_match(text) {
         return Vec::new();
     }
     let mut ranges: Vec<Range<usize>> = PATTERNS
@@ -121,6 +129,33 @@ mod tests {
     fn leaves_protocol_fields_alone() {
         let text = r#"{"type":"chat","session_id":"s1","timestamp":1,"message":"a token of thanks"}"#;
         assert_eq!(redact(text), text);
+    }
+
+    #[test]
+    fn the_quick_look_finds_every_text_a_pattern_matches() {
+        let names = SECRET_FIELDS.split('|').chain(SECRET_PARAMS.split('|'));
+        let names = names.chain(["Authorization", "proxy-authorization", "x-api-key", "Bearer", "BASIC", "digest"]);
+        // Case-insensitive matching folds the Kelvin sign into `k` and the long s into `s`.
+        let spellings = |name: &str| {
+            [name.to_owned(), name.to_uppercase(), name.replace('k', "\u{212a}"), name.replace('s', "\u{17f}")]
+        };
+        let mut matched = 0;
+        for name in names.flat_map(spellings) {
+            for text in [
+                format!(r#"{{"{name}":"v"}}"#),
+                format!(r#"{{\"{name}\": 12}}"#),
+                format!("/ws?{name}=v"),
+                format!("{name}: v"),
+                format!("{name} abcdefgh"),
+                format!("x://{name}@h"),
+            ] {
+                if ANY_SECRET.is_match(&text) {
+                    matched += 1;
+                    assert!(MAYBE_SECRET.is_match(&text), "{text}");
+                }
+            }
+        }
+        assert!(matched > 200, "only {matched} texts hold a secret: the test checks too little");
     }
 
     #[test]

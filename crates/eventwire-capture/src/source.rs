@@ -19,13 +19,21 @@ pub struct Source {
     pub reader: Box<dyn BufRead>,
     /// Whether the file was gzip-compressed.
     pub gzip: bool,
+    /// The file itself, when it is a regular file read as it is (not gzip): its parts can then
+    /// be read by several threads at once.
+    pub file: Option<File>,
 }
 
 /// Opens `path` (`-` is standard input).
 pub fn open(path: &Path) -> io::Result<Source> {
-    let raw: Box<dyn Read> =
-        if path == Path::new("-") { Box::new(io::stdin().lock()) } else { Box::new(File::open(path)?) };
-    from_reader(raw)
+    if path == Path::new("-") {
+        return from_reader(io::stdin().lock());
+    }
+    let file = File::open(path)?;
+    let regular = file.metadata()?.is_file().then(|| file.try_clone()).transpose()?;
+    let mut source = from_reader(file)?;
+    source.file = regular.filter(|_| !source.gzip);
+    Ok(source)
 }
 
 /// Wraps any reader as a capture source.
@@ -36,5 +44,5 @@ pub fn from_reader(raw: impl Read + 'static) -> io::Result<Source> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
     let reader = Box::new(BufReader::with_capacity(BUFFER, Cursor::new(head.clone()).chain(content)));
-    Ok(Source { head, reader, gzip })
+    Ok(Source { head, reader, gzip, file: None })
 }

@@ -1,7 +1,7 @@
 //! `#[derive(Check)]`: writes a type's check-only twin, the type eventwire's fast path
 //! deserializes instead of the type itself.
 //!
-//! For a struct, the twin is a struct with the same `#[serde]` attributes (on the struct and on
+//! For a struct, the twin is a struct with the same name and `#[serde]` attributes (on the struct and on
 //! every field) whose fields have the twins of the original field types
 //! (`<T as crate::check::Check>::View`), so that serde's derive gives both the same rules for
 //! keys: names, renames, defaults, unknown and duplicate fields. The twins of strings check
@@ -13,7 +13,7 @@
 //! The macro is internal to the `eventwire` crate: the code it writes names `crate::check`.
 
 use proc_macro::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::{Attribute, Data, DeriveInput, Fields, parse_macro_input};
 
 /// Implements `crate::check::Check` (and the twin's `crate::check::Gather`); see the crate
@@ -50,7 +50,9 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     "a type deserialized through another one (`from`, `try_from`) needs a hand-written Check",
                 ));
             }
-            let twin = format_ident!("{name}Check");
+            // The twin has the type's own name (in a block of its own), because serde's error
+            // messages name the struct: "invalid type: sequence, expected struct StatusData".
+            let twin = name;
             let (names, types): (Vec<_>, Vec<_>) =
                 fields.named.iter().map(|field| (field.ident.as_ref(), &field.ty)).unzip();
             let field_attrs = fields.named.iter().map(|field| serde_attributes(&field.attrs));
@@ -64,7 +66,8 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                         #( #(#field_attrs)* pub #names: <#types as crate::check::Check>::View, )*
                     }
 
-                    impl crate::check::Check for #name {
+                    // `self::` names the type itself: the twin is not a module item.
+                    impl crate::check::Check for self::#name {
                         type View = #twin;
                     }
 

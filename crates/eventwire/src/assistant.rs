@@ -288,6 +288,16 @@ fn consistent(final_message: bool, status: ResponseStatus) -> bool {
     final_message == (status == ResponseStatus::Completed)
 }
 
+/// Why `final_message` and `status` disagree, if they do.
+fn inconsistency(final_message: bool, status: ResponseStatus) -> Option<String> {
+    (!consistent(final_message, status)).then(|| {
+        format!(
+            "final_message is {final_message} but status is `{}`: final_message must be true exactly when status is `completed`",
+            status.as_str()
+        )
+    })
+}
+
 /// The twin of [`ResponseUpdate`]: its fields' twin, then the same rule between
 /// `final_message` and `status`.
 pub struct ResponseUpdateView(<ResponseUpdateFields as Check>::View);
@@ -305,10 +315,9 @@ impl Gather for ResponseUpdateView {
 impl<'de> Deserialize<'de> for ResponseUpdateView {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let fields = <ResponseUpdateFields as Check>::View::deserialize(deserializer)?;
-        if consistent(fields.final_message, fields.status) {
-            Ok(ResponseUpdateView(fields))
-        } else {
-            Err(serde::de::Error::custom("final_message must be true exactly when status is `completed`"))
+        match inconsistency(fields.final_message, fields.status) {
+            None => Ok(ResponseUpdateView(fields)),
+            Some(why) => Err(serde::de::Error::custom(why)),
         }
     }
 }
@@ -325,14 +334,9 @@ impl TryFrom<ResponseUpdateFields> for ResponseUpdate {
             message_id: f.message_id,
             thread_id: f.thread_id,
         };
-        if update.is_consistent() {
-            Ok(update)
-        } else {
-            Err(format!(
-                "final_message is {} but status is `{}`: final_message must be true exactly when status is `completed`",
-                update.final_message,
-                update.status.as_str()
-            ))
+        match inconsistency(update.final_message, update.status) {
+            None => Ok(update),
+            Some(why) => Err(why),
         }
     }
 }

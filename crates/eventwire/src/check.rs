@@ -6,18 +6,20 @@
 //! Structs get their twin from `#[derive(Check)]`, which copies their `#[serde]` attributes, so
 //! the rules for keys come from serde's derive both times. The twins of the leaves are here and
 //! in the macros that define the leaf types. `tests/agreement.rs` holds both to the same
-//! verdict on every valid and mutated message the property tests generate.
+//! verdict, error and facts on every valid and mutated message the property tests generate.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Number;
 
+use crate::decode::{DecodeError, Input};
 use crate::primitives::{InvalidValue, StrictJson, StrictMap};
+use crate::registry::MessageKind;
 
 /// A type with a check-only twin.
 pub trait Check {
@@ -41,12 +43,13 @@ pub trait Gather {
     fn gather(&self, _facts: &mut Facts) {}
 }
 
-/// Checks `text` as message type `T` without building it: the facts when it is valid.
-pub(crate) fn check_text<T: Check>(text: &str) -> Option<Facts> {
-    let view: T::View = serde_json::from_str(text).ok()?;
+/// Checks `input` as message type `T` without building it: the facts when it is valid, else
+/// the error decoding it as `T` gives (located as `input` asks).
+pub(crate) fn check_input<T: Check>(input: Input<'_>, kind: &'static MessageKind) -> Result<Facts, DecodeError> {
+    let view: T::View = input.decode(kind)?;
     let mut facts = Facts::default();
     view.gather(&mut facts);
-    Some(facts)
+    Ok(facts)
 }
 
 /// Types whose own deserialization allocates nothing: their twin is themselves.
@@ -219,12 +222,24 @@ where
     V: Deserialize<'de>,
 {
     let mut seen = SeenKeys::default();
-    while let Some(Key(key)) = map.next_key()? {
-        K::deserialize(IntoDeserializer::<A::Error>::into_deserializer(key.as_ref()))?;
+    while let Some(key) = map.next_key_seed(CheckedKey::<K>(PhantomData))? {
         seen.insert(key)?;
         map.next_value::<V>()?;
     }
     Ok(())
+}
+
+/// A key read where it lies and checked as `K` while it is read, so that an error in it is
+/// located at the key, as `K`'s own error is.
+struct CheckedKey<K>(PhantomData<K>);
+
+impl<'de, K: DeserializeOwned> DeserializeSeed<'de> for CheckedKey<K> {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let Key(key) = Key::deserialize(deserializer)?;
+        K::deserialize(IntoDeserializer::<D::Error>::into_deserializer(key.as_ref()))?;
+        Ok(key)
+    }
 }
 
 /// The twin of [`StrictMap`]: keys and values checked, duplicates rejected, nothing kept.

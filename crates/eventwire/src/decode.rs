@@ -257,10 +257,13 @@ fn decode_input(input: Input<'_>, family: Option<Family>) -> Result<Message, Dec
 /// check-only twin ([`crate::check`]) and not built.
 pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError> {
     let candidate = crate::sniff::candidate(text).filter(|kind| family.is_none_or(|f| f == kind.family));
-    if let Some((kind, Some(facts))) = candidate.map(|kind| (kind, (kind.check)(text))) {
+    if let Some((kind, Ok(facts))) = candidate.map(|kind| (kind, (kind.check)(Input::Unlocated(text), kind))) {
         return Ok(Checked { kind, facts });
     }
-    decode_routed(Input::Text(text), family).map(|message| Checked::of(&message))
+    // The slow way, as `decode` goes, but still without building the message: an invalid
+    // message's twin finds the same error at the same JSON Pointer as its type.
+    let kind = routed_kind(Input::Text(text), family)?;
+    (kind.check)(Input::Text(text), kind).map(|facts| Checked { kind, facts })
 }
 
 /// What [`check`] tells of a valid message.
@@ -281,6 +284,12 @@ impl Checked {
 
 /// Probe the envelope, route to the one type it claims, then decode exactly that type.
 fn decode_routed(input: Input<'_>, family: Option<Family>) -> Result<Message, DecodeError> {
+    let kind = routed_kind(input, family)?;
+    (kind.decode)(input, kind)
+}
+
+/// The one type the envelope claims (of `family`, when given).
+fn routed_kind(input: Input<'_>, family: Option<Family>) -> Result<&'static MessageKind, DecodeError> {
     let probe = match input {
         Input::Text(text) | Input::Unlocated(text) => probe_text(text)?,
         Input::Value(value) => probe_value(value),
@@ -293,7 +302,7 @@ fn decode_routed(input: Input<'_>, family: Option<Family>) -> Result<Message, De
             message: format!("expected a {family} message, found a {} `{}` message", kind.family, kind.tag),
         });
     }
-    (kind.decode)(input, kind)
+    Ok(kind)
 }
 
 /// Where a typed pass reads from: the original text, or a parsed value.
@@ -310,10 +319,11 @@ impl Input<'_> {
     pub(crate) fn decode<T: DeserializeOwned>(self, kind: &'static MessageKind) -> Result<T, DecodeError> {
         let result = match self {
             Input::Unlocated(text) => {
-                return serde_json::from_str(text).map_err(|error| DecodeError::Invalid {
+                // Nobody reads this error (see `Unlocated`): formatting it would only cost time.
+                return serde_json::from_str(text).map_err(|_| DecodeError::Invalid {
                     kind,
                     pointer: String::new(),
-                    message: error.to_string(),
+                    message: String::new(),
                 });
             }
             Input::Text(text) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)),

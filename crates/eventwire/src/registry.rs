@@ -128,8 +128,8 @@ pub struct MessageKind {
     /// The name of its Rust type, also its schema definition name.
     pub type_name: &'static str,
     pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
-    /// Checks a text as this type without building it (the fast path of [`crate::check()`]).
-    pub(crate) check: fn(&str) -> Option<crate::check::Facts>,
+    /// Checks a message as this type without building it ([`crate::check()`]).
+    pub(crate) check: fn(Input<'_>, &'static MessageKind) -> Result<crate::check::Facts, DecodeError>,
     #[cfg(feature = "schema")]
     pub(crate) schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
@@ -188,7 +188,7 @@ macro_rules! family {
                     decode: |input, kind| {
                         input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
                     },
-                    check: $crate::check::check_text::<$variant>,
+                    check: $crate::check::check_input::<$variant>,
                     #[cfg(feature = "schema")]
                     schema: |generator| generator.subschema_for::<$variant>(),
                 }, )+

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use eventwire_capture::{FileReport, Finding, Summary};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{Report, Totals, failure_text};
@@ -25,24 +26,46 @@ impl<W: Write> Json<W> {
 }
 
 /// A finding as a JSON object; every key is always present (`null` where it does not apply).
-pub fn finding_object(file: &str, finding: &Finding) -> Value {
-    let location = &finding.location;
-    json!({
-        "file": file,
-        "line": location.line,
-        "column": location.column,
-        "message_index": location.message_index,
-        "entry": location.entry,
-        "entry_message": location.entry_message,
-        "family": finding.family.map(|f| f.name()),
-        "type": finding.kind.map(|k| k.tag),
-        "type_name": finding.kind.map(|k| k.type_name),
-        "severity": finding.severity.name(),
-        "check": finding.check.code(),
-        "path": finding.pointer,
-        "message": finding.message,
-        "context": finding.context,
-    })
+/// A struct rather than a `Value`: findings can number millions.
+#[derive(Serialize)]
+struct FindingObject<'a> {
+    file: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    message_index: Option<usize>,
+    entry: Option<usize>,
+    entry_message: Option<usize>,
+    family: Option<&'static str>,
+    #[serde(rename = "type")]
+    tag: Option<&'static str>,
+    type_name: Option<&'static str>,
+    severity: &'static str,
+    check: &'static str,
+    path: &'a str,
+    message: &'a str,
+    context: &'a [String],
+}
+
+impl<'a> FindingObject<'a> {
+    fn new(file: &'a str, finding: &'a Finding) -> Self {
+        let location = &finding.location;
+        FindingObject {
+            file,
+            line: location.line,
+            column: location.column,
+            message_index: location.message_index,
+            entry: location.entry,
+            entry_message: location.entry_message,
+            family: finding.family.map(|f| f.name()),
+            tag: finding.kind.map(|k| k.tag),
+            type_name: finding.kind.map(|k| k.type_name),
+            severity: finding.severity.name(),
+            check: finding.check.code(),
+            path: &finding.pointer,
+            message: &finding.message,
+            context: &finding.context,
+        }
+    }
 }
 
 /// The counts as a JSON object.
@@ -68,7 +91,8 @@ pub fn summary_object(summary: &Summary) -> Map<String, Value> {
 
 impl<W: Write> Report for Json<W> {
     fn finding(&mut self, file: &str, finding: &Finding) -> io::Result<()> {
-        self.line(&finding_object(file, finding))
+        serde_json::to_writer(&mut self.out, &FindingObject::new(file, finding))?;
+        self.out.write_all(b"\n")
     }
 
     fn file_done(&mut self, file: &str, report: &FileReport) -> io::Result<()> {
