@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Peak memory of `eventwire validate` as the input grows: streams generated JSON Lines and HAR
-captures of increasing size into `eventwire validate -` and prints the peak RSS of each run.
-Memory is flat when the peak does not grow with the input.
+captures of increasing size into `eventwire validate -`, and validates JSON Lines files of the
+same sizes (read in parts by both cores), and prints the peak RSS of each run. Memory is flat
+when the peak does not grow with the input.
 
 The peak comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child spawned
 straight from Python would report Python's own memory, which the kernel carries across exec.
@@ -89,6 +90,29 @@ def run(binary, size, parts):
     return written, seconds, peak, code, messages
 
 
+def run_file(binary, size, chunk, path):
+    """Writes about `size` bytes of JSON Lines to `path`, then validates the file (not a stream:
+    each thread reads its own parts of it); returns what `run` returns."""
+    written = 0
+    with open(path, "wb") as capture:
+        while written < size:
+            capture.write(chunk)
+            written += len(chunk)
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [TIME, "-f", "peak-kib %M", binary, "validate", "--format", "json", path],
+            capture_output=True,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        os.remove(path)
+    last = result.stdout.splitlines()[-1:]
+    messages = json.loads(last[0])["summary"]["messages"] if last else 0
+    peak = next(int(line.split()[1]) for line in result.stderr.decode().splitlines() if line.startswith("peak-kib "))
+    return written, seconds, peak, result.returncode, messages
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary")
@@ -99,10 +123,16 @@ def main():
         sys.exit(f"{TIME} not found: install GNU time (Debian package `time`)")
     jsonl = (b"", jsonl_chunk(), b"")
     har = har_parts()
+    file = os.path.join(os.path.dirname(os.path.abspath(args.binary)), "peak-rss-capture.jsonl")
+    runs = [
+        ("jsonl", args.jsonl_gb, lambda size: run(args.binary, size, jsonl)),
+        ("file", args.jsonl_gb, lambda size: run_file(args.binary, size, jsonl[1], file)),
+        ("har", args.har_gb, lambda size: run(args.binary, size, har)),
+    ]
     print(f"{'input':<6} {'size':>10} {'messages':>12} {'seconds':>8} {'MB/s':>7} {'peak RSS':>10} {'exit':>4}")
-    for name, parts, gigabytes in [("jsonl", jsonl, args.jsonl_gb), ("har", har, args.har_gb)]:
+    for name, gigabytes, measure in runs:
         for size in sorted({10 << 20, 200 << 20, int(gigabytes * (1 << 30))}):
-            written, seconds, peak_kib, code, messages = run(args.binary, size, parts)
+            written, seconds, peak_kib, code, messages = measure(size)
             print(
                 f"{name:<6} {written / (1 << 20):>8.0f} MiB {messages:>12,} {seconds:>8.1f} "
                 f"{written / seconds / 1e6:>7.0f} {peak_kib / 1024:>6.1f} MiB {code:>4}",

@@ -33,8 +33,8 @@ enum Command {
         /// Size of each capture the fast tools read, for example `200MB`.
         #[arg(long, default_value = "200MB", value_parser = xtask::sample::parse_size)]
         size: u64,
-        /// Timed runs per tool and capture; the median is reported.
-        #[arg(long, default_value_t = 3)]
+        /// Timed rounds (every tool once per round); each tool's median is reported.
+        #[arg(long, default_value_t = 5)]
         runs: usize,
         /// A tiny capture and one run: every code path and the agreement check, in seconds.
         #[arg(long)]
