@@ -176,3 +176,19 @@ fn io_failure(error: io::Error) -> CaptureError {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub(crate) struct OutputError(pub(crate) String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files in /proc say they are empty and still have content: read as a stream, not in
+    /// parts of the size they give.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn files_that_say_they_are_empty_are_read_whole() {
+        let options = Options { format: Some(InputFormat::Jsonl), jobs: 2, ..Options::default() };
+        let report = validate_path(Path::new("/proc/self/mounts"), &options, &mut |_| Ok(()));
+        assert!(report.failure.is_none(), "{:?}", report.failure);
+        assert!(report.summary.messages > 0, "no line of /proc/self/mounts was read");
+    }
+}

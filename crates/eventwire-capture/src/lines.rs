@@ -291,30 +291,19 @@ mod parallel {
             }
             if start < self.bytes.len() {
                 let read_to = first + self.bytes.len() as u64;
-                if let Some(line) = self.read_line_past(file, read_to, start, cap)? {
-                    self.lines.push((line, start..self.bytes.len()));
-                }
+                let line = self.read_line_past(file, read_to, start, cap)?;
+                self.lines.push((line, start..self.bytes.len()));
             }
             Ok(())
         }
 
         /// Reads on from `from` in `file` to the end of the line that starts at `start` in
-        /// `bytes`. Returns `None` when there is no such line (the part ended at the end of the
-        /// file, right after a newline).
-        fn read_line_past(&mut self, file: &File, mut from: u64, start: usize, cap: u64) -> io::Result<Option<Line>> {
+        /// `bytes` (and ran past its part), keeping at most `cap` bytes of it.
+        fn read_line_past(&mut self, file: &File, mut from: u64, start: usize, cap: u64) -> io::Result<Line> {
             let mut skipped: u64 = 0;
             let mut piece = [0; PIECE_BYTES];
             loop {
                 let read = read_at(file, &mut piece, from)?;
-                if read == 0 {
-                    let length = self.bytes.len() - start;
-                    return Ok(match (skipped, length) {
-                        (0, 0) => None,
-                        (0, _) => Some(Line::Text { terminated: false }),
-                        (bytes, _) => Some(Line::TooLong { bytes }),
-                    });
-                }
-                from += read as u64;
                 let (chunk, found) = match memchr::memchr(b'\n', &piece[..read]) {
                     Some(at) => (&piece[..at], true),
                     None => (&piece[..read], false),
@@ -326,13 +315,13 @@ mod parallel {
                     skipped += length;
                     self.bytes.truncate(start);
                 }
-                if found {
-                    return Ok(Some(if skipped > 0 {
-                        Line::TooLong { bytes: skipped }
-                    } else {
-                        Line::Text { terminated: true }
-                    }));
+                if found || read == 0 {
+                    return Ok(match skipped {
+                        0 => Line::Text { terminated: found },
+                        bytes => Line::TooLong { bytes },
+                    });
                 }
+                from += read as u64;
             }
         }
 
@@ -784,9 +773,18 @@ mod tests {
         let mut long_line = capture.clone();
         // Its newline falls early in a piece when parts are one byte long.
         long_line.splice(60..60, std::iter::repeat_n(b'x', 2 * PIECE + 100).chain([b'\n']));
-        for content in
-            [capture.clone(), capture[3..].to_vec(), long_line, b"\n\n".to_vec(), Vec::new(), b"{}\n".to_vec()]
-        {
+        // A last line over the cap, without a newline.
+        let mut long_last = capture.clone();
+        long_last.extend(std::iter::once(b'\n').chain(std::iter::repeat_n(b'y', 2 * cap as usize)));
+        for content in [
+            capture.clone(),
+            capture[3..].to_vec(),
+            long_line,
+            long_last,
+            b"\n\n".to_vec(),
+            Vec::new(),
+            b"{}\n".to_vec(),
+        ] {
             std::fs::write(&path, &content).unwrap();
             let one = events(|validator| {
                 validate(&mut io::Cursor::new(&content), None, InputFormat::Jsonl, cap, 1, validator)

@@ -30,7 +30,9 @@ pub fn open(path: &Path) -> io::Result<Source> {
         return from_reader(io::stdin().lock());
     }
     let file = File::open(path)?;
-    let regular = file.metadata()?.is_file().then(|| file.try_clone()).transpose()?;
+    // Some files (in /proc, say) give their content but say they are empty: read those whole.
+    let metadata = file.metadata()?;
+    let regular = (metadata.is_file() && metadata.len() > 0).then(|| file.try_clone()).transpose()?;
     let mut source = from_reader(file)?;
     source.file = regular.filter(|_| !source.gzip);
     Ok(source)
