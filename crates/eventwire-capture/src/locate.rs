@@ -337,6 +337,107 @@ mod tests {
         assert_eq!(underlined, r#""x""#);
     }
 
+    /// `apply_edits` and `window` as they were first written, one character at a time: the
+    /// oracle for the versions that copy whole segments.
+    fn apply_edits_by_character(
+        line: &str,
+        edits: &[(Range<usize>, String)],
+        span: Range<usize>,
+    ) -> (String, Range<usize>) {
+        let (mut out, mut chars, mut at) = (String::new(), 0, 0);
+        let (mut start, mut end) = (None, None);
+        let mark = |chars: usize, original: usize, start: &mut Option<usize>, end: &mut Option<usize>| {
+            if start.is_none() && original >= span.start {
+                *start = Some(chars);
+            }
+            if end.is_none() && original >= span.end {
+                *end = Some(chars);
+            }
+        };
+        for (range, replacement) in edits {
+            for (offset, c) in line[at..range.start].char_indices() {
+                mark(chars, at + offset, &mut start, &mut end);
+                out.push(c);
+                chars += 1;
+            }
+            if span.start >= range.start && span.start < range.end && start.is_none() {
+                start = Some(chars);
+            } else {
+                mark(chars, range.start, &mut start, &mut end);
+            }
+            out.push_str(replacement);
+            chars += replacement.chars().count();
+            if span.end > range.start && span.end <= range.end && end.is_none() {
+                end = Some(chars);
+            }
+            at = range.end;
+        }
+        for (offset, c) in line[at..].char_indices() {
+            mark(chars, at + offset, &mut start, &mut end);
+            out.push(c);
+            chars += 1;
+        }
+        let start = start.unwrap_or(chars);
+        (out, start..end.unwrap_or(chars).max(start + 1))
+    }
+
+    fn window_by_character(line: &str, underline: Range<usize>) -> (String, Range<usize>) {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= MAX_EXCERPT {
+            return (line.to_owned(), underline);
+        }
+        let from = underline.start.saturating_sub(MAX_EXCERPT / 3).min(chars.len() - MAX_EXCERPT);
+        let to = (from + MAX_EXCERPT).min(chars.len());
+        let (mut out, mut shift) = (String::new(), from);
+        if from > 0 {
+            out.push('…');
+            shift -= 1;
+        }
+        out.extend(&chars[from..to]);
+        if to < chars.len() {
+            out.push('…');
+        }
+        let start = underline.start - shift;
+        (out.clone(), start..(underline.end - shift).min(out.chars().count()).max(start + 1))
+    }
+
+    #[test]
+    fn segments_are_copied_as_characters_are() {
+        let pieces = ["a", "é", "日本", "🙂", " ", r#"","#, r#""token":"s3cr€t""#, r#""k":""#];
+        let mut state: u64 = 2026;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let mut compared = 0;
+        for _ in 0..300 {
+            let line: String = (0..next(120) + 1).map(|_| pieces[next(pieces.len())]).collect();
+            let mut edits = long_strings(&line);
+            edits.extend(secret_ranges(&line).into_iter().map(|range| (range, REDACTED.to_owned())));
+            let mut kept = edits.clone();
+            kept.sort_by_key(|(range, _)| range.start);
+            kept.dedup_by(|later, earlier| later.0.start < earlier.0.end);
+            let boundaries: Vec<usize> = line.char_indices().map(|(at, _)| at).chain([line.len()]).collect();
+            for _ in 0..10 {
+                let (a, b) = (boundaries[next(boundaries.len())], boundaries[next(boundaries.len())]);
+                let span = a.min(b)..a.max(b);
+                let expected = apply_edits_by_character(&line, &kept, span.clone());
+                if kept.len() == edits.len() {
+                    assert_eq!(apply_edits(&line, edits.clone(), span.clone()), expected, "{line:?} {span:?}");
+                    compared += 1;
+                }
+                let (shown, underline) = expected;
+                let underline = underline.start..underline.end.min(underline.start + MAX_UNDERLINE);
+                assert_eq!(
+                    window(shown.clone(), underline.clone()),
+                    window_by_character(&shown, underline),
+                    "{shown:?}"
+                );
+            }
+        }
+        assert!(compared > 1000, "only {compared} cases compared");
+    }
+
     #[test]
     fn excerpts_redact_secrets() {
         let text = r#"{"type":"auth","token":"s3cret","n":1}"#;
