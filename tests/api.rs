@@ -431,12 +431,22 @@ fn checking_finds_duplicates_in_large_objects() {
         let unique = message(&members(count).join(","));
         assert!(eventwire::check(&unique, None).is_ok(), "{unique}");
         for duplicated in [0, count / 2, count - 1] {
-            let mut with_duplicate = members(count);
-            with_duplicate.push(format!(r#""key_{duplicated}":true"#));
-            let text = message(&with_duplicate.join(","));
-            let checked = eventwire::check(&text, None);
-            assert!(checked.is_err(), "{text}");
-            assert_eq!(checked.err(), eventwire::decode(&text).err());
+            // The copy plain or escaped, after the original or (escaped) before it.
+            let copy = |escaped: bool| match escaped {
+                false => format!(r#""key_{duplicated}":true"#),
+                true => format!(r#""key_{duplicated}":true"#),
+            };
+            for (escaped, first) in [(false, false), (true, false), (true, true)] {
+                let mut with_duplicate = members(count);
+                match first {
+                    false => with_duplicate.push(copy(escaped)),
+                    true => with_duplicate.insert(0, copy(escaped)),
+                }
+                let text = message(&with_duplicate.join(","));
+                let checked = eventwire::check(&text, None);
+                assert!(checked.is_err(), "{text}");
+                assert_eq!(checked.err(), eventwire::decode(&text).err());
+            }
         }
     }
 }

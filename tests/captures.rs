@@ -154,3 +154,31 @@ fn the_corpus_covers_every_format_and_family() {
         }
     }
 }
+
+/// Without excerpts (what the machine-readable reports ask for), every capture gets the same
+/// findings, only without their excerpts.
+#[test]
+fn findings_without_excerpts_are_the_same_findings() {
+    let findings = |path: &Path, options: &Options| {
+        let mut findings = Vec::new();
+        validate_path(path, options, &mut |event| {
+            if let Event::Finding(finding) = event {
+                findings.push(finding);
+            }
+            Ok(())
+        });
+        findings
+    };
+    let without = Options { excerpts: false, ..Options::default() };
+    let mut excerpts = 0;
+    insta::glob!("captures/*", |path| {
+        if !is_capture(path) {
+            return;
+        }
+        let mut full = findings(path, &Options::default());
+        excerpts += full.iter().filter(|finding| finding.excerpt.is_some()).count();
+        full.iter_mut().for_each(|finding| finding.excerpt = None);
+        assert_eq!(findings(path, &without), full, "{}", path.display());
+    });
+    assert!(excerpts > 10, "the corpus has findings with excerpts to leave out");
+}

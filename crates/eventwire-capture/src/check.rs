@@ -129,10 +129,12 @@ pub(crate) struct Validator<'s> {
     pending: Option<PendingBinary>,
     /// Binary frames still to skip (they belong to a binary acknowledgement).
     skip_binaries: usize,
+    /// Whether findings get an excerpt (see [`crate::Options::excerpts`]).
+    excerpts: bool,
 }
 
 impl<'s> Validator<'s> {
-    pub fn new(family: Option<Family>, sink: &'s mut Sink<'s>) -> Self {
+    pub fn new(family: Option<Family>, excerpts: bool, sink: &'s mut Sink<'s>) -> Self {
         Validator {
             family,
             sink,
@@ -140,6 +142,7 @@ impl<'s> Validator<'s> {
             valid_by_kind: Vec::new(),
             pending: None,
             skip_binaries: 0,
+            excerpts,
         }
     }
 
@@ -221,7 +224,7 @@ impl<'s> Validator<'s> {
                 self.emit(Finding {
                     family: Some(Family::Media),
                     context: record.context.clone(),
-                    excerpt: Some(self.excerpt(record, 0..record.text.len())),
+                    excerpt: self.excerpt(record, 0..record.text.len()),
                     ..capture_level(Severity::Error, Check::Frame, location, why)
                 })
             }
@@ -343,7 +346,7 @@ impl<'s> Validator<'s> {
                 pointer: pointer.to_owned(),
                 message,
                 context: record.context.clone(),
-                excerpt: Some(self.excerpt(record, offset + span.start..offset + span.end)),
+                excerpt: self.excerpt(record, offset + span.start..offset + span.end),
             }
         };
         if let Err(error) = &verdict {
@@ -422,7 +425,7 @@ impl<'s> Validator<'s> {
                 invalid,
                 location,
                 excerpt: locate::span(text, "/1", false)
-                    .map(|span| self.excerpt(record, offset + span.start..offset + span.end)),
+                    .and_then(|span| self.excerpt(record, offset + span.start..offset + span.end)),
                 context: record.context.clone(),
             });
             return Ok(());
@@ -487,8 +490,10 @@ impl<'s> Validator<'s> {
         }
     }
 
-    fn excerpt(&self, record: &Record, span: std::ops::Range<usize>) -> crate::finding::Excerpt {
-        locate::excerpt(record.text, span, self.first_line(record))
+    /// The excerpt of `span`, unless findings go without (cutting and redacting it is most of
+    /// what reporting an invalid message costs).
+    fn excerpt(&self, record: &Record, span: std::ops::Range<usize>) -> Option<crate::finding::Excerpt> {
+        self.excerpts.then(|| locate::excerpt(record.text, span, self.first_line(record)))
     }
 
     /// The location of byte `offset` of `record.text`.

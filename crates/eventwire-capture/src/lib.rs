@@ -57,11 +57,15 @@ pub struct Options {
     /// Threads that decode messages (JSON Lines); 1 decodes on the reading thread. Findings
     /// come out in input order whatever the number.
     pub jobs: usize,
+    /// Whether findings carry an [`Excerpt`] of the offending text. Turn it
+    /// off when nothing shows them: cutting and redacting excerpts is most of what reporting an
+    /// invalid message costs.
+    pub excerpts: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES, jobs: 1 }
+        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES, jobs: 1, excerpts: true }
     }
 }
 
@@ -128,7 +132,7 @@ pub fn validate_reader(reader: impl Read + 'static, name: &str, options: &Option
 fn validate_source(mut source: source::Source, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
     let format = options.format.unwrap_or_else(|| detect(&source.head, name));
     let cap = options.max_record_bytes;
-    let mut validator = check::Validator::new(options.family, sink);
+    let mut validator = check::Validator::new(options.family, options.excerpts, sink);
     let reader = &mut *source.reader;
     let read = match format {
         InputFormat::Har => har::validate(reader, cap, &mut validator).map_err(|error| match error {

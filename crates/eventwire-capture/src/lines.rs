@@ -195,15 +195,16 @@ fn check_line(
     }
 }
 
-/// JSON Lines on several threads: worker threads fill batches of lines (reading their own
-/// parts of a regular file, or taking the lines the reading thread gathered from a stream) and
-/// decode their messages; the calling thread checks each batch, in input order, as it comes
-/// back. Only a few batches are in flight, so memory stays flat.
+/// JSON Lines on several threads: batches of lines (parts of a regular file that threads read
+/// themselves, or lines the reading thread gathered from a stream) are decoded on other threads
+/// too; the calling thread checks each batch, in input order. Only a few batches are in
+/// flight, so memory stays flat.
 mod parallel {
-    use std::collections::VecDeque;
+    use std::collections::{BTreeMap, VecDeque};
     use std::fs::File;
     use std::io::{self, BufRead};
     use std::ops::Range;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex, mpsc};
 
     use super::{Line, LineBytes, check_line, for_lines_in_next_block, jsonl_message};
@@ -395,37 +396,29 @@ mod parallel {
         Err(io::Error::new(io::ErrorKind::Unsupported, "positioned reads are not supported here"))
     }
 
-    /// What a worker does to a batch before decoding it.
-    enum Fill<'f> {
-        /// Nothing: the reading thread filled it.
-        Filled,
-        /// Reads the lines that start in this part of the file.
-        Part(&'f File, Range<u64>),
-    }
-
-    type Job<'f> = (Batch, Fill<'f>, mpsc::SyncSender<Batch>);
+    type Job = (Batch, mpsc::SyncSender<Batch>);
 
     /// Batches in flight, in input order, and the spare ones to reuse.
-    struct Pipeline<'f> {
+    struct Pipeline {
         jobs: usize,
         cap: u64,
-        sender: mpsc::SyncSender<Job<'f>>,
+        sender: mpsc::SyncSender<Job>,
         in_flight: VecDeque<mpsc::Receiver<Batch>>,
         spare: Vec<Batch>,
         /// Lines checked so far: batches number their lines from 1.
         lines_before: usize,
     }
 
-    impl<'f> Pipeline<'f> {
+    impl Pipeline {
         fn spare_batch(&mut self) -> Batch {
             self.spare.pop().unwrap_or_default()
         }
 
         /// Hands a batch to the workers, then checks the batches that are done while too many
         /// are in flight.
-        fn submit(&mut self, batch: Batch, fill: Fill<'f>, validator: &mut Validator) -> io::Result<()> {
+        fn submit(&mut self, batch: Batch, validator: &mut Validator) -> io::Result<()> {
             let (done_sender, done) = mpsc::sync_channel(1);
-            self.sender.send((batch, fill, done_sender)).map_err(|_| stopped())?;
+            self.sender.send((batch, done_sender)).map_err(|_| stopped())?;
             self.in_flight.push_back(done);
             while self.in_flight.len() > 2 * self.jobs {
                 self.check_next(validator)?;
@@ -444,28 +437,34 @@ mod parallel {
         fn check_next(&mut self, validator: &mut Validator) -> io::Result<()> {
             let done = self.in_flight.pop_front().expect("a batch in flight");
             let mut batch = done.recv().map_err(|_| stopped())?;
-            if let Some(error) = batch.error.take() {
-                return Err(error);
-            }
-            let mut decodings = std::mem::take(&mut batch.decodings);
-            // The text of a valid line is left alone: it is in another core's cache, and
-            // fetching it would cost this thread more than counting the line.
-            for (index, decoding) in decodings.drain(..).enumerate() {
-                match decoding {
-                    Some(Ok(decoded)) if decoded.is_quiet() => validator.quiet_message(&decoded)?,
-                    decoding => {
-                        let (line, bytes) = batch.line(index);
-                        let number = self.lines_before + index + 1;
-                        check_line(InputFormat::Jsonl, self.cap, number, line, bytes, decoding, validator)?;
-                    }
-                }
-            }
-            self.lines_before += batch.lines.len();
-            batch.decodings = decodings;
+            self.lines_before = check_batch(&mut batch, self.lines_before, self.cap, validator)?;
             batch.recycle();
             self.spare.push(batch);
             Ok(())
         }
+    }
+
+    /// Checks a decoded batch whose lines follow `lines_before` others; returns the lines
+    /// checked so far, this batch's included.
+    fn check_batch(batch: &mut Batch, lines_before: usize, cap: u64, validator: &mut Validator) -> io::Result<usize> {
+        if let Some(error) = batch.error.take() {
+            return Err(error);
+        }
+        let mut decodings = std::mem::take(&mut batch.decodings);
+        // The text of a valid line is left alone: it may be in another core's cache, and
+        // fetching it would cost this thread more than counting the line.
+        for (index, decoding) in decodings.drain(..).enumerate() {
+            match decoding {
+                Some(Ok(decoded)) if decoded.is_quiet() => validator.quiet_message(&decoded)?,
+                decoding => {
+                    let (line, bytes) = batch.line(index);
+                    let number = lines_before + index + 1;
+                    check_line(InputFormat::Jsonl, cap, number, line, bytes, decoding, validator)?;
+                }
+            }
+        }
+        batch.decodings = decodings;
+        Ok(lines_before + batch.lines.len())
     }
 
     fn stopped() -> io::Error {
@@ -473,29 +472,22 @@ mod parallel {
     }
 
     /// Starts `jobs` workers, runs `feed` with the pipeline to them, and checks every batch.
-    fn run<'f>(
+    fn run(
         jobs: usize,
         cap: u64,
         validator: &mut Validator,
-        feed: impl FnOnce(&mut Pipeline<'f>, &mut Validator) -> io::Result<()>,
+        feed: impl FnOnce(&mut Pipeline, &mut Validator) -> io::Result<()>,
     ) -> io::Result<()> {
         let family = validator.family();
-        let (sender, receiver) = mpsc::sync_channel::<Job<'f>>(jobs);
+        let (sender, receiver) = mpsc::sync_channel::<Job>(jobs);
         let receiver = Arc::new(Mutex::new(receiver));
         std::thread::scope(|scope| {
             for _ in 0..jobs {
                 let receiver = Arc::clone(&receiver);
                 scope.spawn(move || {
                     // A poisoned lock or a closed channel both mean: no more work.
-                    while let Some((mut batch, fill, done)) = receiver.lock().ok().and_then(|jobs| jobs.recv().ok()) {
-                        let read = match fill {
-                            Fill::Filled => Ok(()),
-                            Fill::Part(file, part) => batch.read_part(file, part, cap),
-                        };
-                        match read {
-                            Ok(()) => batch.decode_all(family),
-                            Err(error) => batch.error = Some(error),
-                        }
+                    while let Some((mut batch, done)) = receiver.lock().ok().and_then(|jobs| jobs.recv().ok()) {
+                        batch.decode_all(family);
                         if done.send(batch).is_err() {
                             break;
                         }
@@ -510,8 +502,14 @@ mod parallel {
         })
     }
 
-    /// A regular file: each worker reads the parts it is given itself, so reading is shared too.
-    /// Its parts are `part_bytes` long (the last one shorter).
+    /// A regular file, on `jobs` threads in all: the calling thread and `jobs - 1` workers.
+    /// Each claims the next part of the file (`part_bytes` long, the last one shorter), reads
+    /// it and decodes it; the calling thread also checks the decoded parts in order, and
+    /// decodes a part itself only when the next one to check is not back yet. So no thread
+    /// waits for a core, and reading is shared too.
+    ///
+    /// A thread needs a batch from the pool to claim a part, and a batch goes back to the pool
+    /// once checked: the pool's size bounds the parts in flight, so memory stays flat.
     pub(super) fn validate_file(
         file: &File,
         cap: u64,
@@ -520,11 +518,69 @@ mod parallel {
         validator: &mut Validator,
     ) -> io::Result<()> {
         let length = file.metadata()?.len();
-        run(jobs, cap, validator, |pipeline, validator| {
-            for start in (0..length).step_by(part_bytes) {
-                let batch = pipeline.spare_batch();
-                let part = start..(start + part_bytes as u64).min(length);
-                pipeline.submit(batch, Fill::Part(file, part), validator)?;
+        let parts = usize::try_from(length.div_ceil(part_bytes as u64)).map_err(io::Error::other)?;
+        let family = validator.family();
+        let next_part = AtomicUsize::new(0);
+        let claim = || Some(next_part.fetch_add(1, Ordering::Relaxed)).filter(|&index| index < parts);
+        let fill = |batch: &mut Batch, index: usize| {
+            let start = index as u64 * part_bytes as u64;
+            match batch.read_part(file, start..(start + part_bytes as u64).min(length), cap) {
+                Ok(()) => batch.decode_all(family),
+                Err(error) => batch.error = Some(error),
+            }
+        };
+        let (pool, spare) = mpsc::sync_channel::<Batch>(2 * jobs);
+        (0..2 * jobs).for_each(|_| pool.send(Batch::default()).expect("the pool has room"));
+        let spare = &Mutex::new(spare);
+        let (sender, decoded) = mpsc::sync_channel::<(usize, Batch)>(2 * jobs);
+        let (claim, fill) = (&claim, &fill);
+        // The closure owns the pool and the receiving end: when it returns, early or not, a
+        // worker waiting on either is released.
+        std::thread::scope(move |scope| {
+            for _ in 1..jobs {
+                let sender = sender.clone();
+                scope.spawn(move || {
+                    // A poisoned lock or a closed channel both mean: no more work.
+                    while let Some(mut batch) = spare.lock().ok().and_then(|spare| spare.recv().ok()) {
+                        let Some(index) = claim() else { break };
+                        fill(&mut batch, index);
+                        if sender.send((index, batch)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            let mut waiting: BTreeMap<usize, Batch> = BTreeMap::new();
+            let mut lines_before = 0;
+            for index in 0..parts {
+                let mut batch = loop {
+                    if let Some(batch) = waiting.remove(&index) {
+                        break batch;
+                    }
+                    if let Ok((done, batch)) = decoded.try_recv() {
+                        waiting.insert(done, batch);
+                        continue;
+                    }
+                    // Not `lock`: a worker waits for the pool holding the lock, and only this
+                    // thread refills the pool.
+                    let own = spare.try_lock().ok().and_then(|spare| spare.try_recv().ok());
+                    match own.map(|batch| (batch, claim())) {
+                        Some((mut batch, Some(claimed))) => {
+                            fill(&mut batch, claimed);
+                            waiting.insert(claimed, batch);
+                        }
+                        // Every part is claimed: the one to check next is on its way.
+                        Some((_, None)) | None => {
+                            let (done, batch) = decoded.recv().map_err(|_| stopped())?;
+                            waiting.insert(done, batch);
+                        }
+                    }
+                };
+                lines_before = check_batch(&mut batch, lines_before, cap, validator)?;
+                batch.recycle();
+                // Fails only once the workers are gone, when nobody needs the batch.
+                let _ = pool.try_send(batch);
             }
             Ok(())
         })
@@ -562,7 +618,7 @@ mod parallel {
                 let mut next = pipeline.spare_batch();
                 next.bytes.clear();
                 next.starts_file = false;
-                pipeline.submit(std::mem::replace(&mut batch, next), Fill::Filled, validator)?;
+                pipeline.submit(std::mem::replace(&mut batch, next), validator)?;
             }
             Ok(())
         })
@@ -733,7 +789,7 @@ mod tests {
             events.push(event);
             Ok(())
         };
-        let mut validator = Validator::new(None, &mut sink);
+        let mut validator = Validator::new(None, true, &mut sink);
         validate(&mut validator).unwrap();
         let summary = format!("{:?}", validator.into_summary());
         (events, summary)
@@ -796,7 +852,7 @@ mod tests {
                 assert!(one.0.len() > 15, "the capture gives too little to compare: {:?}", one.0);
             }
             let file = std::fs::File::open(&path).unwrap();
-            for jobs in [2, 3] {
+            for jobs in [1, 2, 3] {
                 // Parts of one byte cut the capture everywhere; longer ones put several lines,
                 // or none, in a part.
                 let mut part_sizes: Vec<usize> = (1..=16).chain([37, 100, 513, 4096, PIECE + 1]).collect();

@@ -55,11 +55,12 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
 fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
     let mut i = at + 1;
     loop {
-        match *bytes.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
+        // Strings can be megabytes of base64: search, don't step.
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some(i + 1);
         }
+        i += 2;
     }
 }
 
@@ -315,6 +316,30 @@ mod tests {
         assert_eq!(at("", false), TEXT);
         assert_eq!(span(TEXT, "/missing", false), None);
         assert_eq!(span(TEXT, "/b/c/9", false), None);
+    }
+
+    #[test]
+    fn strings_end_at_their_first_unescaped_quote() {
+        // The byte-at-a-time walk the search replaced, as the oracle.
+        fn stepped(bytes: &[u8], at: usize) -> Option<usize> {
+            let mut i = at + 1;
+            loop {
+                match *bytes.get(i)? {
+                    b'"' => return Some(i + 1),
+                    b'\\' => i += 2,
+                    _ => i += 1,
+                }
+            }
+        }
+        let pieces = ["a", "\\\\", "\\\"", "\"", "é", "\\", "xyz0123456789abcdefghijklmnopqrstuvwxyz"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts.iter().flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}"))).collect();
+        }
+        for text in texts {
+            let quoted = format!("\"{text}");
+            assert_eq!(string_end(quoted.as_bytes(), 0), stepped(quoted.as_bytes(), 0), "{quoted}");
+        }
     }
 
     #[test]

@@ -159,12 +159,19 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Elements<V> {
 
 /// The keys of one object seen so far, to reject a duplicate as the owned types do. Keys are
 /// borrowed from the text unless they have escapes.
-#[derive(Default)]
 pub(crate) struct SeenKeys<'de> {
-    /// Objects are small: a linear scan beats hashing until they are not.
-    few: Vec<Cow<'de, str>>,
-    /// All the keys, once there are more than [`SeenKeys::FEW`].
-    many: HashSet<Cow<'de, str>>,
+    /// The first keys, while there are few and none has escapes: objects are small, and a
+    /// linear scan of an array on the stack beats hashing (and allocating) until they are not.
+    few: [&'de str; SeenKeys::FEW],
+    len: usize,
+    /// All the keys, once there are more than [`SeenKeys::FEW`] or one has escapes.
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl Default for SeenKeys<'_> {
+    fn default() -> Self {
+        SeenKeys { few: [""; SeenKeys::FEW], len: 0, many: None }
+    }
 }
 
 impl<'de> SeenKeys<'de> {
@@ -172,20 +179,28 @@ impl<'de> SeenKeys<'de> {
 
     /// Adds `key`, or says it is a duplicate.
     pub(crate) fn insert<E: de::Error>(&mut self, key: Cow<'de, str>) -> Result<(), E> {
-        let duplicate = if self.few.len() < Self::FEW {
-            let seen = self.few.contains(&key);
-            if !seen {
-                self.few.push(key.clone());
+        if let (None, Cow::Borrowed(borrowed)) = (&self.many, &key) {
+            if self.len < Self::FEW {
+                if self.few[..self.len].contains(borrowed) {
+                    return Err(duplicate_key(&key));
+                }
+                self.few[self.len] = borrowed;
+                self.len += 1;
+                return Ok(());
             }
-            seen
-        } else {
-            if self.many.is_empty() {
-                self.many.extend(self.few.iter().cloned());
-            }
-            !self.many.insert(key.clone())
-        };
-        if duplicate { Err(E::custom(format_args!("duplicate key `{key}`"))) } else { Ok(()) }
+        }
+        let few = &self.few[..self.len];
+        let many = self.many.get_or_insert_with(|| few.iter().map(|&key| Cow::Borrowed(key)).collect());
+        if many.contains(&key) {
+            return Err(duplicate_key(&key));
+        }
+        many.insert(key);
+        Ok(())
     }
+}
+
+fn duplicate_key<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key `{key}`"))
 }
 
 /// An object key, borrowed from the text when it has no escapes.

@@ -9,12 +9,16 @@
 //! Anything the sniffer does not recognise (a tag that is not first, an escaped string) goes
 //! the slow way: probe the envelope, route, then decode with JSON Pointers.
 
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
 use crate::primitives::SUBSCRIPTION_CHANNEL;
 use crate::registry::{self, Family, MessageKind};
 
 /// The message type `text` claims, when its tag can be read from where messages usually put it:
 /// the first element of a media array, the first key of an object, or an assistant payload's
-/// `type` (or `action`) after its plain fields.
+/// first `type` member (or its `action`, past plain fields).
 pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
     let mut cursor = Cursor { text, bytes: text.as_bytes(), at: 0 };
     match cursor.next_token()? {
@@ -35,10 +39,24 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
     }
 }
 
-/// After `{"channel": "...",`: the kind named by the payload's `type`, found past any plain
-/// fields (strings, numbers, booleans, null) before it. A payload with `action` is a
-/// subscription request.
+/// After `{"channel": "...",`: the kind named by the payload's `type`. A payload with `action`
+/// is a subscription request.
 fn assistant_update(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+    // Searching for the member beats walking the fields before it. Outside strings it can only
+    // be a `type` member (a quote inside a string is escaped); if it is not the payload's, the
+    // guessed type rejects the message and the slow path decides.
+    static TYPE_MEMBER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(br#""type":""#));
+    if let Some(found) = TYPE_MEMBER.find(&cursor.bytes[cursor.at..]) {
+        cursor.at += found + br#""type":"#.len();
+        let tag = cursor.string()?;
+        return registry::find(Family::Assistant, tag).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL);
+    }
+    walk_to_payload_tag(cursor)
+}
+
+/// The slow way of [`assistant_update`]: past any plain fields (strings, numbers, booleans,
+/// null), which also finds a `type` with spaces around its colon, or an `action`.
+fn walk_to_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
     cursor.expect(b',')?;
     if cursor.string()? != "payload" {
         return None;
@@ -158,6 +176,9 @@ mod tests {
             Some("tool")
         );
         assert_eq!(tag(r#"{"channel":"c","payload":{"action":"subscribe"}}"#), Some("subscription"));
+        assert_eq!(tag(r#"{"channel":"c","payload":{"message":"m","type" : "error"}}"#), Some("error"));
+        // Only a guess: the first `type` member, wherever it is. The guessed type rejects it.
+        assert_eq!(tag(r#"{"channel":"c","payload":{"meta":{"type":"tool"},"type":"status"}}"#), Some("tool"));
         assert_eq!(tag(r#"{"channel":"subscription","payload":{"type":"status"}}"#), Some("subscription"));
     }
 
@@ -182,7 +203,6 @@ mod tests {
             r#"{"session_id":"s","type":"ping"}"#,
             r#"{"type":"p\u0069ng"}"#,
             r#"{"type":"nope"}"#,
-            r#"{"channel":"c","payload":{"meta":{},"type":"tool"}}"#,
             r#"{"channel":"c","payload":{"type":"subscription"}}"#,
             r#"{"channel":"c","other":1}"#,
             "",

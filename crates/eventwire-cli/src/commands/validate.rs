@@ -3,7 +3,7 @@
 use eventwire_capture::{CaptureError, Event, FileReport, Options};
 
 use super::Outcome;
-use crate::args::ValidateArgs;
+use crate::args::{OutputFormat, ValidateArgs};
 use crate::report::{self, Totals};
 
 /// Validates every file in turn, reporting findings as they are found, then the totals.
@@ -14,6 +14,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         family: args.family,
         max_record_bytes: args.max_record_size,
         jobs,
+        // Only the text report shows excerpts.
+        excerpts: args.format == OutputFormat::Text,
     };
     let mut report = report::new(args.format, args.color);
     let mut totals = Totals { files: args.files.len(), ..Totals::default() };
