@@ -9,7 +9,7 @@ use flate2::bufread::MultiGzDecoder;
 
 /// How much of the (decompressed) start of a capture format detection may look at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
-const BUFFER: usize = 256 * 1024;
+const BUFFER: usize = 64 * 1024;
 
 /// An opened capture: its first bytes (for detection), then the whole stream from the start.
 pub struct Source {

@@ -20,6 +20,9 @@ use crate::registry::{self, Family, MessageKind};
 /// the first element of a media array, the first key of an object, or an assistant payload's
 /// first `type` member (or its `action`, past plain fields).
 pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
+    if let Some(kind) = tag_at_the_very_start(text) {
+        return Some(kind);
+    }
     let mut cursor = Cursor { text, bytes: text.as_bytes(), at: 0 };
     match cursor.next_token()? {
         b'[' => registry::find(Family::Media, cursor.string()?),
@@ -37,6 +40,19 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
         }
         _ => None,
     }
+}
+
+/// The usual case, `{"type":"…"` or `{"event_type":"…"` without whitespace, read without
+/// walking tokens.
+fn tag_at_the_very_start(text: &str) -> Option<&'static MessageKind> {
+    let (rest, families): (_, &[Family]) = match text.strip_prefix(r#"{"type":""#) {
+        Some(rest) => (rest, &[Family::Health, Family::Stream]),
+        None => (text.strip_prefix(r#"{"event_type":""#)?, &[Family::Simulation]),
+    };
+    let end = quote_or_backslash(rest.as_bytes())?;
+    // Both ends are next to an ASCII quote, so both are character boundaries.
+    let tag = rest.get(..end).filter(|_| rest.as_bytes()[end] == b'"')?;
+    families.iter().find_map(|&family| registry::find(family, tag))
 }
 
 /// After `{"channel": "...",`: the kind named by the payload's `type`. A payload with `action`
