@@ -579,7 +579,7 @@ mod parallel {
                 };
                 lines_before = check_batch(&mut batch, lines_before, cap, validator)?;
                 batch.recycle();
-                // Fails only once the workers are gone, when nobody needs the batch.
+                // Never full: the pool has room for every batch there is.
                 let _ = pool.try_send(batch);
             }
             Ok(())
