@@ -57,9 +57,9 @@ pub struct Options {
     /// Threads that decode messages (JSON Lines); 1 decodes on the reading thread. Findings
     /// come out in input order whatever the number.
     pub jobs: usize,
-    /// Whether findings carry an [`Excerpt`] of the offending text. Turn it
-    /// off when nothing shows them: cutting and redacting excerpts is most of what reporting an
-    /// invalid message costs.
+    /// Whether findings carry an [`Excerpt`] of the offending text. Turn it off when nothing
+    /// shows them: cutting and redacting excerpts is most of what reporting an invalid message
+    /// costs.
     pub excerpts: bool,
 }
 
