@@ -20,6 +20,17 @@ enum Line {
     TooLong { bytes: u64 },
 }
 
+impl Line {
+    /// A line of `length` bytes ended by a newline, found whole in a block: too long when it
+    /// is over `cap`.
+    fn whole(length: usize, cap: u64) -> Line {
+        match length as u64 {
+            bytes if bytes > cap => Line::TooLong { bytes },
+            _ => Line::Text { terminated: true },
+        }
+    }
+}
+
 /// Reads one line into `buffer` (without its newline), keeping at most `cap` bytes.
 fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>, cap: u64) -> io::Result<Option<Line>> {
     buffer.clear();
@@ -88,11 +99,7 @@ fn for_lines_in_next_block(
     for end in memchr::memchr_iter(b'\n', block).chain([block.len()]) {
         *number += 1;
         let bytes = &block[start..end];
-        let line = match bytes.len() as u64 {
-            length if length > cap => Line::TooLong { bytes: length },
-            _ => Line::Text { terminated: true },
-        };
-        f(*number, line, LineBytes { bytes, text: block_text.map(|text| &text[start..end]) })?;
+        f(*number, Line::whole(bytes.len(), cap), LineBytes { bytes, text: block_text.map(|text| &text[start..end]) })?;
         start = end + 1;
     }
     reader.consume(last + 1);
@@ -221,16 +228,16 @@ mod parallel {
     #[derive(Default)]
     struct Batch {
         bytes: Vec<u8>,
-        /// `bytes` as text, once a worker has found them UTF-8 (as they almost always are), so
-        /// that the checking thread need not check them again.
+        /// `bytes` as text, once the decoding thread has found them UTF-8 (as they almost always
+        /// are), so that the checking thread need not check them again.
         text: Option<String>,
         /// What reading each line gave, and where its bytes are.
         lines: Vec<(Line, Range<usize>)>,
         /// Whether the batch's first line is the file's first line (its byte order mark is skipped).
         starts_file: bool,
-        /// The decoding of each line's message, filled in by a worker.
+        /// The decoding of each line's message, filled in by the decoding thread.
         decodings: Vec<Option<Decoding>>,
-        /// Why a worker could not read the batch's part of the file.
+        /// Why the decoding thread could not read the batch's part of the file.
         error: Option<io::Error>,
     }
 
@@ -283,11 +290,7 @@ mod parallel {
             read_over(file, first..part.end, &mut self.bytes)?;
             let mut start = 0;
             for end in memchr::memchr_iter(b'\n', &self.bytes) {
-                let line = match (end - start) as u64 {
-                    length if length > cap => Line::TooLong { bytes: length },
-                    _ => Line::Text { terminated: true },
-                };
-                self.lines.push((line, start..end));
+                self.lines.push((Line::whole(end - start, cap), start..end));
                 start = end + 1;
             }
             if start < self.bytes.len() {

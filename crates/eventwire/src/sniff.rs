@@ -45,13 +45,16 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
 /// The usual case, `{"type":"…"` or `{"event_type":"…"` without whitespace, read without
 /// walking tokens.
 fn tag_at_the_very_start(text: &str) -> Option<&'static MessageKind> {
-    let (rest, families): (_, &[Family]) = match text.strip_prefix(r#"{"type":""#) {
-        Some(rest) => (rest, &[Family::Health, Family::Stream]),
-        None => (text.strip_prefix(r#"{"event_type":""#)?, &[Family::Simulation]),
+    const TYPE: &str = r#"{"type":"#;
+    const EVENT_TYPE: &str = r#"{"event_type":"#;
+    let (key, families): (_, &[Family]) = if text.starts_with(TYPE) {
+        (TYPE, &[Family::Health, Family::Stream])
+    } else if text.starts_with(EVENT_TYPE) {
+        (EVENT_TYPE, &[Family::Simulation])
+    } else {
+        return None;
     };
-    let end = quote_or_backslash(rest.as_bytes())?;
-    // Both ends are next to an ASCII quote, so both are character boundaries.
-    let tag = rest.get(..end).filter(|_| rest.as_bytes()[end] == b'"')?;
+    let tag = Cursor { text, bytes: text.as_bytes(), at: key.len() }.string()?;
     families.iter().find_map(|&family| registry::find(family, tag))
 }
 
