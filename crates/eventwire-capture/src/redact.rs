@@ -53,9 +53,9 @@ static ANY_SECRET: LazyLock<RegexSet> =
 
 /// What every pattern needs somewhere in a text: a piece of a secret field's name, a scheme,
 /// `=` or `://`. Much quicker to look for than the patterns themselves, and most texts have
-/// none of it. ASCII only: the patterns' case-insensitive matching also folds two non-ASCII
-/// letters (the Kelvin sign, the long s) into `k` and `s`, so a text with any non-ASCII
-/// character goes to the patterns directly.
+/// none of it. Looked for in the bytes: no byte of a multi-byte character is ASCII, so other
+/// characters never hide a needle, with two exceptions. The patterns' case-insensitive
+/// matching folds the Kelvin sign into `k` and the long s into `s` ([`FOLDED_INTO_ASCII`]).
 static MAYBE_SECRET: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(
         r"(?i-u)token|auth|api[_-]?key|secret|passw|cookie|jwt|credentials|private|bearer|basic|digest|=|://",
@@ -63,9 +63,15 @@ static MAYBE_SECRET: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     .expect("valid pattern")
 });
 
+/// The only non-ASCII characters that the patterns' case-insensitive matching reads as ASCII
+/// letters (a test checks every character).
+const FOLDED_INTO_ASCII: [char; 2] = ['\u{212A}', '\u{17F}'];
+
 /// Whether `text` may hold a secret: when it does not, no pattern needs to run.
 fn may_hold_a_secret(text: &str) -> bool {
-    !text.is_ascii() || MAYBE_SECRET.is_match(text.as_bytes())
+    // Texts with non-ASCII characters are common in findings (`C→S`), and the patterns run
+    // slowly on them: a Unicode word boundary stops the fast engine at the first such character.
+    MAYBE_SECRET.is_match(text.as_bytes()) || (!text.is_ascii() && text.contains(FOLDED_INTO_ASCII))
 }
 
 /// The byte ranges of `text` that hold secrets, sorted and without overlaps.
@@ -150,14 +156,16 @@ mod tests {
         };
         let mut matched = 0;
         for name in names.flat_map(spellings) {
-            for text in [
+            let texts = [
                 format!(r#"{{"{name}":"v"}}"#),
                 format!(r#"{{\"{name}\": 12}}"#),
                 format!("/ws?{name}=v"),
                 format!("{name}: v"),
                 format!("{name} abcdefgh"),
                 format!("x://{name}@h"),
-            ] {
+            ];
+            // Also among other characters, which the quick look reads byte by byte.
+            for text in texts.into_iter().flat_map(|text| [format!("é→ {text} ü"), text]) {
                 if ANY_SECRET.is_match(&text) {
                     matched += 1;
                     assert!(may_hold_a_secret(&text), "{text}");
@@ -165,6 +173,23 @@ mod tests {
             }
         }
         assert!(matched > 200, "only {matched} texts hold a secret: the test checks too little");
+    }
+
+    #[test]
+    fn only_two_characters_fold_into_ascii_letters() {
+        let letter = Regex::new("(?i)^[a-z]$").unwrap();
+        let folded: Vec<char> =
+            (char::MIN..=char::MAX).filter(|c| !c.is_ascii() && letter.is_match(c.encode_utf8(&mut [0; 4]))).collect();
+        let mut expected = FOLDED_INTO_ASCII.to_vec();
+        expected.sort();
+        assert_eq!(folded, expected);
+    }
+
+    #[test]
+    fn non_ascii_text_without_a_needle_skips_the_patterns() {
+        assert!(!may_hold_a_secret("`ping` messages travel C→S (client to server)"));
+        assert!(!may_hold_a_secret("received S→C"));
+        assert!(may_hold_a_secret("received S→C with \u{212A}EY"));
     }
 
     #[test]
