@@ -32,7 +32,18 @@ pub(crate) enum HarError {
 /// Counts bytes read and fails a read that goes past the current record's limit.
 struct Guarded<'r> {
     inner: &'r mut dyn BufRead,
+    /// Bytes taken from `inner` in blocks and not yet read. serde_json reads a stream one byte
+    /// at a time; a call through `dyn BufRead` for each byte was most of a HAR's time.
+    block: Box<[u8]>,
+    /// The unread part of `block`.
+    unread: std::ops::Range<usize>,
     guard: Rc<Guard>,
+}
+
+impl<'r> Guarded<'r> {
+    fn new(inner: &'r mut dyn BufRead, guard: Rc<Guard>) -> Self {
+        Guarded { inner, block: vec![0; crate::source::BUFFER].into_boxed_slice(), unread: 0..0, guard }
+    }
 }
 
 #[derive(Default)]
@@ -43,8 +54,18 @@ struct Guard {
 }
 
 impl Read for Guarded<'_> {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        if self.unread.is_empty() {
+            self.unread = 0..self.inner.read(&mut self.block)?;
+        }
+        let n = buf.len().min(self.unread.len());
+        match n {
+            0 => {}
+            1 => buf[0] = self.block[self.unread.start],
+            _ => buf[..n].copy_from_slice(&self.block[self.unread.start..self.unread.start + n]),
+        }
+        self.unread.start += n;
         let consumed = self.guard.consumed.get() + n as u64;
         self.guard.consumed.set(consumed);
         if self.guard.limit.get().is_some_and(|limit| consumed > limit) {
@@ -81,7 +102,7 @@ pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Valid
     let guard = Rc::new(Guard::default());
     let mut state =
         State { validator, guard: guard.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
-    let mut deserializer = serde_json::Deserializer::from_reader(Guarded { inner: reader, guard: guard.clone() });
+    let mut deserializer = serde_json::Deserializer::from_reader(Guarded::new(reader, guard.clone()));
     let result = Root(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Some(failure) = state.failure.take() {
         return Err(HarError::Io(failure));

@@ -11,7 +11,7 @@ use flate2::bufread::MultiGzDecoder;
 pub const SNIFF_BYTES: usize = 64 * 1024;
 /// The read buffer. Small on purpose: a block of lines is parsed right after it is copied in,
 /// and 64 KiB is still in the core's L2 then (256 KiB measured 2 to 8% slower, 32 KiB 1 to 4%).
-const BUFFER: usize = 64 * 1024;
+pub(crate) const BUFFER: usize = 64 * 1024;
 
 /// An opened capture: its first bytes (for detection), then the whole stream from the start.
 pub struct Source {
