@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use eventwire::Family;
+use eventwire::{Direction, Family};
 use serde_json::{Value, json};
 
 /// What to generate.
@@ -122,7 +122,7 @@ const MIX: [(Family, u64); 5] = [
     (Family::Media, 10),
 ];
 
-/// One generated message: its text, and which way it travels (for HAR).
+/// One generated message: its text, and which way its type travels (for HAR).
 struct Generated {
     text: String,
     sent_by_client: bool,
@@ -239,13 +239,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 fn generate(rng: &mut Rng, state: &mut State, family: Family, corrupt: bool) -> Generated {
-    let (mut value, sent_by_client) = match family {
+    let mut value = match family {
         Family::Assistant => assistant(rng, state),
-        Family::Health => (health(rng, state), false),
-        Family::Simulation => (simulation(rng, state), false),
+        Family::Health => health(rng, state),
+        Family::Simulation => simulation(rng, state),
         Family::Stream => stream(rng, state),
-        Family::Media => (media(rng), true),
+        Family::Media => media(rng),
     };
+    // Which way a message travels is the registry's to say, as the validator's direction check
+    // reads it; a HAR that put it the other way would be full of findings nobody corrupted.
+    let kind = eventwire::decode_value(&value).expect("a generated message is valid until corrupted").kind();
+    let sent_by_client = kind.direction == Direction::ClientToServer;
     let mut mutation = None;
     let mut text = None;
     if corrupt {
@@ -268,11 +272,11 @@ const SENTENCES: &[&str] = &[
     "Summarising the last 40 messages in #ops",
 ];
 
-fn assistant(rng: &mut Rng, state: &mut State) -> (Value, bool) {
+fn assistant(rng: &mut Rng, state: &mut State) -> Value {
     let session = format!("user_session_{:06x}", rng.below(0x100_0000));
     if rng.below(100) < 3 {
         let action = if rng.below(4) == 0 { "unsubscribe" } else { "subscribe" };
-        return (json!({"channel": "subscription", "payload": {"action": action, "channel": session}}), true);
+        return json!({"channel": "subscription", "payload": {"action": action, "channel": session}});
     }
     state.message_counter += 1;
     let timestamp = state.tick(rng);
@@ -304,7 +308,7 @@ fn assistant(rng: &mut Rng, state: &mut State) -> (Value, bool) {
     if kind == "error" {
         payload["error_details"] = json!("upstream timeout after 30s (weather-api)");
     }
-    (json!({"channel": session, "payload": payload}), false)
+    json!({"channel": session, "payload": payload})
 }
 
 fn health(rng: &mut Rng, state: &mut State) -> Value {
@@ -426,24 +430,20 @@ fn simulation(rng: &mut Rng, state: &mut State) -> Value {
     }
 }
 
-fn stream(rng: &mut Rng, state: &mut State) -> (Value, bool) {
+fn stream(rng: &mut Rng, state: &mut State) -> Value {
     state.tick(rng);
     let session = format!("session-{:04x}", rng.below(0x1_0000));
     let millis = (state.clock * 1000.0).round() as u64;
     let iso = format!("{}Z", state.iso());
     match rng.below(10) {
-        0..=2 => (json!({"type": "ping", "session_id": session, "timestamp": millis}), true),
-        3..=5 => (json!({"type": "pong", "session_id": session, "timestamp": iso}), false),
-        6 => (json!({"type": "chat", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}), true),
-        7 => (
-            json!({"type": "chat_message", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
-            false,
-        ),
-        8 => (
-            json!({"type": "transcription_result", "session_id": session, "transcript": "hello there, can you hear me", "timestamp": iso}),
-            false,
-        ),
-        _ => (json!({"type": "audio_received", "session_id": session, "timestamp": millis}), false),
+        0..=2 => json!({"type": "ping", "session_id": session, "timestamp": millis}),
+        3..=5 => json!({"type": "pong", "session_id": session, "timestamp": iso}),
+        6 => json!({"type": "chat", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
+        7 => json!({"type": "chat_message", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
+        8 => {
+            json!({"type": "transcription_result", "session_id": session, "transcript": "hello there, can you hear me", "timestamp": iso})
+        }
+        _ => json!({"type": "audio_received", "session_id": session, "timestamp": millis}),
     }
 }
 
@@ -667,6 +667,15 @@ mod tests {
         let har: Value = serde_json::from_slice(&bytes).unwrap();
         let messages = har["log"]["entries"][0]["_webSocketMessages"].as_array().unwrap();
         assert_eq!(messages.len(), truth.messages);
+        let corrupted: std::collections::HashSet<usize> = truth.invalid.iter().map(|(index, _)| *index).collect();
+        let mut checked = std::collections::HashSet::new();
+        for (i, message) in messages.iter().enumerate().filter(|(i, _)| !corrupted.contains(&(i + 1))) {
+            let kind = eventwire::decode(message["data"].as_str().unwrap()).unwrap().kind();
+            let sent = if kind.direction == Direction::ClientToServer { "send" } else { "receive" };
+            assert_eq!(message["type"], sent, "message {} (`{}`)", i + 1, kind.tag);
+            checked.insert(sent);
+        }
+        assert_eq!(checked.len(), 2, "both directions occur");
     }
 
     #[test]
