@@ -2,7 +2,10 @@
 //! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
 //! type swapped, tag misspelled) get the same verdict from both, and most are rejected. The
 //! fast decoding path gives exactly the located path's result on every one of them, and
-//! checking (the check-only twins) gives exactly decoding's verdict.
+//! checking (the check-only twins) gives exactly decoding's verdict. The canonical layout reads
+//! every valid message serde writes (media aside, and strings with escapes, which it leaves to
+//! serde), and checking still gives decoding's verdict when the text is written another way
+//! (members reordered or repeated, escapes, numbers, whitespace).
 //!
 //! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set. With
 //! `EVENTWIRE_PRINT_TALLY` set, each family prints how many mutations of each kind it applied
@@ -11,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use eventwire::{Checked, Family, Message};
-use eventwire_tests::{Mutation, UNKNOWN_FIELD, mutate, schemas};
+use eventwire_tests::{Mutation, Rewrite, UNKNOWN_FIELD, mutate, schemas};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value;
@@ -37,7 +40,13 @@ fn check_round_trip(message: &Message) -> Result<(), TestCaseError> {
     let located = eventwire::decode::decode_located(&text);
     prop_assert_eq!(Ok(&decoded), located.as_ref(), "fast and located decoding");
     let checked = eventwire::check(&text, Some(message.family()));
-    prop_assert_eq!(checked, Ok(Checked::of(&decoded)), "checking and decoding: {}", text);
+    prop_assert_eq!(&checked, &Ok(Checked::of(&decoded)), "checking and decoding: {}", text);
+    let canonical = eventwire::decode::check_canonical(&text);
+    if message.family() == Family::Media || text.contains('\\') {
+        prop_assert!(canonical.is_none() || canonical == checked.ok(), "the layout on {}", text);
+    } else {
+        prop_assert_eq!(canonical, checked.ok(), "the layout reads every message serde writes: {}", text);
+    }
     prop_assert_eq!(&decoded, message);
     prop_assert_eq!(serde_json::to_value(&decoded).unwrap(), value);
     Ok(())
@@ -87,13 +96,61 @@ fn check_mutation(message: &Message, mutation: Mutation, pick: usize, tally: &mu
     Ok(())
 }
 
-fn family_properties<S: Strategy>(family: Family, messages: S)
+/// `message` written with `rewrite`: checking gives decoding's verdict. The rewrites that
+/// only write the same JSON another way keep the message valid; a repeated member never does.
+fn check_rewrite(
+    message: &Message,
+    rewrite: Rewrite,
+    pick: usize,
+    valid: &mut BTreeMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let value = serde_json::to_value(message).unwrap();
+    let Some((site, text)) = eventwire_tests::rewrite(&value, rewrite, pick) else {
+        return Ok(());
+    };
+    let decoded = eventwire::decode(&text);
+    let checked = eventwire::check(&text, None);
+    prop_assert_eq!(
+        &checked,
+        &decoded.as_ref().map(Checked::of).map_err(Clone::clone),
+        "checking and decoding: {:?} at {:?}: {}",
+        rewrite,
+        site,
+        text
+    );
+    match rewrite {
+        Rewrite::ReorderMembers | Rewrite::EscapeString | Rewrite::AddWhitespace => {
+            prop_assert!(decoded.is_ok(), "{:?} at {:?} kept the JSON but not the verdict: {}", rewrite, site, text);
+        }
+        Rewrite::RepeatMember => prop_assert!(decoded.is_err(), "a repeated member at {:?} accepted: {}", site, text),
+        Rewrite::RewriteNumber => {}
+    }
+    if checked.is_ok() {
+        *valid.entry(format!("{rewrite:?}")).or_default() += 1;
+    }
+    Ok(())
+}
+
+fn family_properties<S: Strategy + Clone>(family: Family, messages: S)
 where
     S::Value: Into<Message> + Clone + std::fmt::Debug,
 {
     runner()
         .run(&messages, |message| check_round_trip(&message.into()))
         .unwrap_or_else(|e| panic!("{family}: valid values: {e}"));
+
+    let valid = std::cell::RefCell::new(BTreeMap::new());
+    runner()
+        .run(
+            &(messages.clone(), proptest::sample::select(Rewrite::ALL.to_vec()), any::<usize>()),
+            |(message, rewrite, pick)| check_rewrite(&message.into(), rewrite, pick, &mut valid.borrow_mut()),
+        )
+        .unwrap_or_else(|e| panic!("{family}: rewritten values: {e}"));
+    let valid = valid.into_inner();
+    // Rewritten numbers are sometimes still valid (`1.50` for `1.5`), sometimes not (`3.0`
+    // for a count). Media's numbers are all counts, so none of theirs stays valid.
+    let numbers_kept = valid.get("RewriteNumber").copied().unwrap_or(0);
+    assert_eq!(numbers_kept > 0, family != Family::Media, "{family}: {valid:?}");
 
     let tally = std::cell::RefCell::new(Tally::default());
     runner()

@@ -211,3 +211,137 @@ pub fn mutate(message: &Value, family: Family, mutation: Mutation, pick: usize) 
     }
     Some((site, mutated))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rewrites
+
+/// A way to write a message's JSON other than compactly, in declaration order: what the fast
+/// path's canonical layout (`eventwire::layout`) reads only in part and must leave to serde
+/// for the rest. Some keep the message valid, some (a repeated member) do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrite {
+    /// One object's members in another order.
+    ReorderMembers,
+    /// One object's member written twice.
+    RepeatMember,
+    /// One string with a character written as an escape.
+    EscapeString,
+    /// One number written another way: an exponent, a trailing zero, a fraction of zero.
+    RewriteNumber,
+    /// Whitespace inside one object or array.
+    AddWhitespace,
+}
+
+impl Rewrite {
+    /// Every rewrite.
+    pub const ALL: [Rewrite; 5] = [
+        Rewrite::ReorderMembers,
+        Rewrite::RepeatMember,
+        Rewrite::EscapeString,
+        Rewrite::RewriteNumber,
+        Rewrite::AddWhitespace,
+    ];
+
+    fn applies_to(self, value: &Value) -> bool {
+        match self {
+            Rewrite::ReorderMembers => value.as_object().is_some_and(|object| object.len() > 1),
+            Rewrite::RepeatMember => value.as_object().is_some_and(|object| !object.is_empty()),
+            Rewrite::EscapeString => value.as_str().is_some_and(|text| !text.is_empty()),
+            Rewrite::RewriteNumber => value.is_number(),
+            Rewrite::AddWhitespace => value.is_object() || value.is_array(),
+        }
+    }
+}
+
+/// `message` written compactly, but with `rewrite` at the `pick`-th place it applies to (modulo
+/// their number). Returns the pointer of that place and the text, or `None` when it applies
+/// nowhere.
+pub fn rewrite(message: &Value, rewrite: Rewrite, pick: usize) -> Option<(String, String)> {
+    let mut all = Vec::new();
+    pointers(message, String::new(), &mut all);
+    let sites: Vec<String> = all
+        .into_iter()
+        .filter(|pointer| message.pointer(pointer).is_some_and(|value| rewrite.applies_to(value)))
+        .collect();
+    let site = sites.get(pick % sites.len().max(1))?.clone();
+    let mut text = String::new();
+    write_rewritten(message, "", &Edit { site: &site, rewrite, pick }, &mut text);
+    Some((site, text))
+}
+
+struct Edit<'a> {
+    site: &'a str,
+    rewrite: Rewrite,
+    pick: usize,
+}
+
+fn write_rewritten(value: &Value, at: &str, edit: &Edit, out: &mut String) {
+    let here = at == edit.site;
+    let space = if here && edit.rewrite == Rewrite::AddWhitespace { " " } else { "" };
+    match value {
+        Value::Object(object) => {
+            let mut members: Vec<(&String, &Value)> = object.iter().collect();
+            if here && edit.rewrite == Rewrite::ReorderMembers {
+                let others = members.len() - 1;
+                members.rotate_left(1 + edit.pick % others);
+            }
+            if here && edit.rewrite == Rewrite::RepeatMember {
+                members.push(members[edit.pick % members.len()]);
+            }
+            out.push('{');
+            for (index, (key, child)) in members.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(space);
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push(':');
+                out.push_str(space);
+                write_rewritten(child, &format!("{at}{}", eventwire::decode::pointer_token(key)), edit, out);
+            }
+            out.push_str(space);
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            out.push_str(space);
+            for (index, child) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_rewritten(child, &format!("{at}/{index}"), edit, out);
+            }
+            out.push_str(space);
+            out.push(']');
+        }
+        Value::String(text) if here && edit.rewrite == Rewrite::EscapeString => {
+            let escaped_at = edit.pick % text.chars().count();
+            out.push('"');
+            for (index, character) in text.chars().enumerate() {
+                match character {
+                    _ if index != escaped_at => {
+                        let written = Value::from(character.to_string()).to_string();
+                        out.push_str(&written[1..written.len() - 1]);
+                    }
+                    '/' => out.push_str("\\/"),
+                    _ => character
+                        .encode_utf16(&mut [0; 2])
+                        .iter()
+                        .for_each(|unit| out.push_str(&format!("\\u{unit:04x}"))),
+                }
+            }
+            out.push('"');
+        }
+        Value::Number(number) if here && edit.rewrite == Rewrite::RewriteNumber => {
+            let written = number.to_string();
+            let rewritten = match (edit.pick % 3, written.contains(['.', 'e', 'E'])) {
+                (0, _) => format!("{written}e0"),
+                (1, true) => format!("{written}0"),
+                (1, false) => format!("{written}.0"),
+                _ => format!("{}E+00", written),
+            };
+            out.push_str(&rewritten);
+        }
+        _ => out.push_str(&value.to_string()),
+    }
+}

@@ -38,6 +38,11 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 type View = #name;
             }
             impl crate::check::Gather for #name {}
+            impl crate::layout::Layout for #name {
+                fn read(cursor: &mut crate::layout::Cursor<'_>) -> ::core::option::Option<Self> {
+                    crate::layout::unit_variant(cursor)
+                }
+            }
         }),
         Data::Struct(data) => {
             let Fields::Named(fields) = &data.fields else {
@@ -56,6 +61,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             let (names, types): (Vec<_>, Vec<_>) =
                 fields.named.iter().map(|field| (field.ident.as_ref(), &field.ty)).unzip();
             let field_attrs = fields.named.iter().map(|field| serde_attributes(&field.attrs));
+            let layout = layout(name, &input.attrs, fields);
             Ok(quote! {
                 const _: () = {
                     #[doc(hidden)]
@@ -76,11 +82,144 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                             #( crate::check::Gather::gather(&self.#names, facts); )*
                         }
                     }
+
+                    #layout
                 };
             })
         }
         _ => Err(syn::Error::new_spanned(name, "Check is derived only for structs and enums of unit variants")),
     }
+}
+
+/// The twin's `crate::layout::Layout`. Members are read in declaration order while the keys
+/// come in that order, each key matched as a literal (the common case costs no dispatch); the
+/// rest, if any, in any order, each key matched against the fields' keys. A key twice or a
+/// missing required one gives up (serde rejects the first and names the second), and so does
+/// an unknown key, unless a `#[serde(flatten)]` field takes the members no other field takes.
+/// A struct whose keys serde reads in ways this does not follow (renaming rules, aliases, …)
+/// gets a layout that always gives up.
+fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNamed) -> proc_macro2::TokenStream {
+    let members: Option<Vec<Member>> =
+        struct_layout_is_plain(struct_attrs).then(|| fields.named.iter().map(member).collect::<Option<_>>()).flatten();
+    let (keyed, leftovers): (Vec<_>, Vec<_>) = members.iter().flatten().partition(|member| !member.flatten);
+    let (Some(_), [] | [_]) = (&members, leftovers.as_slice()) else {
+        return quote! { impl crate::layout::Layout for #twin {} };
+    };
+    let names: Vec<_> = keyed.iter().map(|member| member.name).collect();
+    let types = keyed.iter().map(|member| member.ty);
+    let keys = keyed.iter().map(|member| &member.key);
+    let literals = keyed.iter().map(|member| format!("\"{}\":", member.key));
+    let values = keyed.iter().map(|member| {
+        let name = member.name;
+        if member.optional {
+            quote! { #name.unwrap_or_default() }
+        } else {
+            quote! { #name? }
+        }
+    });
+    let (leftover_names, leftover_types): (Vec<_>, Vec<_>) =
+        leftovers.iter().map(|member| (member.name, member.ty)).unzip();
+    let other_key = match leftover_types.first() {
+        Some(ty) => quote! {
+            <<#ty as crate::check::Check>::View as crate::layout::Leftovers>::read_leftover(&mut seen, cursor, key)?
+        },
+        None => quote! { return ::core::option::Option::None },
+    };
+    quote! {
+        impl crate::layout::Layout for #twin {
+            fn read(cursor: &mut crate::layout::Cursor<'_>) -> ::core::option::Option<Self> {
+                cursor.open(b'{')?;
+                let mut first = true;
+                #(
+                    let mut #names: ::core::option::Option<<#types as crate::check::Check>::View> =
+                        if cursor.key(&mut first, #literals) {
+                            ::core::option::Option::Some(crate::layout::Layout::read(cursor)?)
+                        } else {
+                            ::core::option::Option::None
+                        };
+                )*
+                #[allow(unused_mut, unused_variables)]
+                let mut seen = crate::check::SeenKeys::default();
+                if cursor.peek() != ::core::option::Option::Some(b'}') {
+                    cursor.more_members(first, |cursor, key| {
+                        match key {
+                            #(
+                                #keys => {
+                                    if #names.is_some() {
+                                        return ::core::option::Option::None;
+                                    }
+                                    #names = ::core::option::Option::Some(crate::layout::Layout::read(cursor)?);
+                                }
+                            )*
+                            _ => #other_key,
+                        }
+                        ::core::option::Option::Some(())
+                    })?;
+                }
+                cursor.close(b'}')?;
+                ::core::option::Option::Some(#twin {
+                    #( #names: #values, )*
+                    #( #leftover_names: <<#leftover_types as crate::check::Check>::View as crate::layout::Leftovers>::leftovers(), )*
+                })
+            }
+        }
+    }
+}
+
+/// A field as the layout reads it.
+struct Member<'a> {
+    name: &'a syn::Ident,
+    ty: &'a syn::Type,
+    /// The key on the wire.
+    key: String,
+    /// Whether serde lets the key be absent (an `Option`, or `#[serde(default)]`).
+    optional: bool,
+    /// Whether the field is `#[serde(flatten)]`: it takes the members no other field takes.
+    flatten: bool,
+}
+
+/// Whether the struct's own `#[serde]` attributes leave its keys as the fields name them.
+fn struct_layout_is_plain(attrs: &[Attribute]) -> bool {
+    serde_attributes(attrs).iter().all(|attr| {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("deny_unknown_fields") {
+                Ok(())
+            } else {
+                Err(meta.error("not read by the canonical layout"))
+            }
+        })
+        .is_ok()
+    })
+}
+
+/// The field as the layout reads it, or `None` when serde reads it in a way the layout doesn't.
+fn member(field: &syn::Field) -> Option<Member<'_>> {
+    let name = field.ident.as_ref()?;
+    let (mut key, mut default, mut flatten) = (name.to_string().trim_start_matches("r#").to_owned(), false, false);
+    for attr in serde_attributes(&field.attrs) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                key = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.path.is_ident("default") && !meta.input.peek(syn::Token![=]) {
+                default = true;
+            } else if meta.path.is_ident("flatten") {
+                flatten = true;
+            } else if meta.path.is_ident("skip_serializing_if") {
+                meta.value()?.parse::<syn::LitStr>()?;
+            } else {
+                return Err(meta.error("not read by the canonical layout"));
+            }
+            Ok(())
+        })
+        .ok()?;
+    }
+    Some(Member { name, ty: &field.ty, key, optional: default || is_option(&field.ty), flatten })
+}
+
+/// Whether `ty` is written `Option<…>`: serde reads a missing key of such a field as `None`.
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|segment| segment.ident == "Option"))
 }
 
 /// The `#[serde(...)]` attributes among `attrs`: the twin must read keys exactly as the type.

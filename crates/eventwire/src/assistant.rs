@@ -312,6 +312,13 @@ impl Gather for ResponseUpdateView {
     }
 }
 
+impl crate::layout::Layout for ResponseUpdateView {
+    fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
+        let fields = <<ResponseUpdateFields as Check>::View as crate::layout::Layout>::read(cursor)?;
+        consistent(fields.final_message, fields.status).then_some(ResponseUpdateView(fields))
+    }
+}
+
 impl<'de> Deserialize<'de> for ResponseUpdateView {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let fields = <ResponseUpdateFields as Check>::View::deserialize(deserializer)?;

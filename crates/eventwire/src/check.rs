@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Number;
 
 use crate::decode::{DecodeError, Input};
+use crate::layout::{self, Layout};
 use crate::primitives::{InvalidValue, StrictJson, StrictMap};
 use crate::registry::MessageKind;
 
@@ -25,7 +26,7 @@ use crate::registry::MessageKind;
 pub trait Check {
     /// Deserializes from exactly the JSON that `Self` deserializes from, keeping only what
     /// [`Gather`] reports.
-    type View: DeserializeOwned + Gather;
+    type View: DeserializeOwned + Gather + Layout;
 }
 
 /// What a valid message tells a capture checker beyond its type.
@@ -46,7 +47,15 @@ pub trait Gather {
 /// Checks `input` as message type `T` without building it: the facts when it is valid, else
 /// the error decoding it as `T` gives (located as `input` asks).
 pub(crate) fn check_input<T: Check>(input: Input<'_>, kind: &'static MessageKind) -> Result<Facts, DecodeError> {
-    let view: T::View = input.decode(kind)?;
+    // The canonical layout before serde on the fast path: it accepts only what serde accepts.
+    let canonical = match input {
+        Input::Unlocated(text) | Input::Canonical(text) => layout::read_message::<T::View>(text),
+        Input::Text(_) | Input::Value(_) => None,
+    };
+    let view: T::View = match canonical {
+        Some(view) => view,
+        None => input.decode(kind)?,
+    };
     let mut facts = Facts::default();
     view.gather(&mut facts);
     Ok(facts)
@@ -96,6 +105,12 @@ pub trait StrRule {
 /// The twin of a string newtype `T`: checks the string in place.
 pub struct CheckedStr<T>(PhantomData<T>);
 
+impl<T> CheckedStr<T> {
+    pub(crate) fn new() -> Self {
+        CheckedStr(PhantomData)
+    }
+}
+
 impl<T> Gather for CheckedStr<T> {}
 
 impl<'de, T: StrRule> Deserialize<'de> for CheckedStr<T> {
@@ -133,6 +148,12 @@ impl Check for String {
 
 /// The twin of `Vec<T>`: every element checked, none kept (so no facts come from arrays).
 pub struct Elements<V>(PhantomData<V>);
+
+impl<V> Elements<V> {
+    pub(crate) fn new() -> Self {
+        Elements(PhantomData)
+    }
+}
 
 impl<V> Gather for Elements<V> {}
 
@@ -259,6 +280,12 @@ impl<'de, K: DeserializeOwned> DeserializeSeed<'de> for CheckedKey<K> {
 
 /// The twin of [`StrictMap`]: keys and values checked, duplicates rejected, nothing kept.
 pub struct StrictMapView<K, V>(PhantomData<(K, V)>);
+
+impl<K, V> StrictMapView<K, V> {
+    pub(crate) fn new() -> Self {
+        StrictMapView(PhantomData)
+    }
+}
 
 impl<K, V> Gather for StrictMapView<K, V> {}
 

@@ -72,6 +72,11 @@ fn location(pointer: &str) -> String {
 }
 
 impl DecodeError {
+    /// The error of a pass whose error nobody reads (the fast path's, the layout's).
+    pub(crate) fn unread(kind: &'static MessageKind) -> Self {
+        DecodeError::Invalid { kind, pointer: String::new(), message: String::new() }
+    }
+
     /// Where in the message the problem is, as a JSON Pointer (`""` for the whole message).
     pub fn pointer(&self) -> &str {
         match self {
@@ -266,6 +271,16 @@ pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError>
     (kind.check)(Input::Text(text), kind).map(|facts| Checked { kind, facts })
 }
 
+/// Checks one message by the canonical layout alone ([`crate::layout`]): `None` when the
+/// message is not one of the layout's (which says nothing about its validity). Whatever it
+/// returns, [`check`] returns too; this exists so that tests and benchmarks can see the layout
+/// at work.
+#[doc(hidden)]
+pub fn check_canonical(text: &str) -> Option<Checked> {
+    let kind = crate::sniff::candidate(text)?;
+    (kind.check)(Input::Canonical(text), kind).ok().map(|facts| Checked { kind, facts })
+}
+
 /// What [`check`] tells of a valid message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
@@ -291,7 +306,7 @@ fn decode_routed(input: Input<'_>, family: Option<Family>) -> Result<Message, De
 /// The one type the envelope claims (of `family`, when given).
 fn routed_kind(input: Input<'_>, family: Option<Family>) -> Result<&'static MessageKind, DecodeError> {
     let probe = match input {
-        Input::Text(text) | Input::Unlocated(text) => probe_text(text)?,
+        Input::Text(text) | Input::Unlocated(text) | Input::Canonical(text) => probe_text(text)?,
         Input::Value(value) => probe_value(value),
     };
     let kind = route(&probe)?;
@@ -312,6 +327,9 @@ pub(crate) enum Input<'a> {
     Value(&'a Value),
     /// The fast path: the text, without tracking where an error is (its error is discarded).
     Unlocated(&'a str),
+    /// The text, read by the check-only twin's canonical layout alone: an error (unlocated, and
+    /// discarded) whenever the layout gives up. Tests and benchmarks only.
+    Canonical(&'a str),
 }
 
 impl Input<'_> {
@@ -320,12 +338,9 @@ impl Input<'_> {
         let result = match self {
             Input::Unlocated(text) => {
                 // Nobody reads this error (see `Unlocated`): formatting it would only cost time.
-                return serde_json::from_str(text).map_err(|_| DecodeError::Invalid {
-                    kind,
-                    pointer: String::new(),
-                    message: String::new(),
-                });
+                return serde_json::from_str(text).map_err(|_| DecodeError::unread(kind));
             }
+            Input::Canonical(_) => return Err(DecodeError::unread(kind)),
             Input::Text(text) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)),
             Input::Value(value) => serde_path_to_error::deserialize(value),
         };

@@ -23,6 +23,7 @@ pub mod assistant;
 pub mod check;
 pub mod decode;
 pub mod health;
+pub mod layout;
 pub mod media;
 pub mod primitives;
 #[cfg(feature = "schema")]

@@ -34,6 +34,12 @@ macro_rules! tag_type {
 
         impl $crate::check::Gather for $name {}
 
+        impl $crate::layout::Layout for $name {
+            fn read(cursor: &mut $crate::layout::Cursor<'_>) -> Option<Self> {
+                (cursor.plain_string()? == $value).then_some($name)
+            }
+        }
+
         #[cfg(feature = "schema")]
         impl ::schemars::JsonSchema for $name {
             fn inline_schema() -> bool {
@@ -121,6 +127,16 @@ macro_rules! bounded_number {
         // written beside it).
         impl $crate::check::Check for $name {
             type View = $name;
+        }
+
+        impl $crate::layout::Layout for $name {
+            fn read(cursor: &mut $crate::layout::Cursor<'_>) -> Option<Self> {
+                // The same `Number` as `deserialize_number` gives, so the same range check.
+                match cursor.plain_number() {
+                    Some(number) => Self::from_number(number),
+                    None => cursor.scalar(),
+                }
+            }
         }
 
         #[cfg(feature = "schema")]

@@ -118,6 +118,9 @@ impl<T, P: Gather> Gather for EventView<T, P> {
     }
 }
 
+/// Left to serde: media messages are arrays, and their payloads are read by code of their own.
+impl<T, P> crate::layout::Layout for EventView<T, P> {}
+
 impl Check for AudioData {
     type View = EventView<AudioDataTag, AudioPayloadView>;
 }

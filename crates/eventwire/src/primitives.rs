@@ -460,6 +460,17 @@ impl crate::check::Check for StreamTimestamp {
     type View = StreamTimestampView;
 }
 
+impl crate::layout::Layout for StreamTimestampView {
+    fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
+        // A string as the visitor's `visit_str` takes it; a number by the visitor itself.
+        if cursor.peek()? == b'"' {
+            check_iso_date_time(cursor.plain_string()?).ok().map(|()| StreamTimestampView)
+        } else {
+            cursor.scalar()
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for StreamTimestampView {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ViewVisitor;

@@ -9,6 +9,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::check::{Check, Gather, Key, SeenKeys};
+use crate::layout::Layout;
 use crate::primitives::{
     Count, FiniteNumber, Id, IsoDateTime, NonNegative, OpenObject, Percentage, SentimentScore, StrictMap, UnitInterval,
 };
@@ -305,6 +306,30 @@ impl Gather for PerformanceMetricsView {}
 
 impl Check for PerformanceMetrics {
     type View = PerformanceMetricsView;
+}
+
+/// The same keys and values as the twin's visitor reads, in any order.
+impl Layout for PerformanceMetricsView {
+    fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
+        let (mut cpu_percent, mut memory_percent) = (false, false);
+        cursor.unique_members(|cursor, key| {
+            match key {
+                "cpu_percent" => {
+                    NonNegative::read(cursor)?;
+                    cpu_percent = true;
+                }
+                "memory_percent" => {
+                    Percentage::read(cursor)?;
+                    memory_percent = true;
+                }
+                _ => {
+                    FiniteNumber::read(cursor)?;
+                }
+            }
+            Some(())
+        })?;
+        (cpu_percent && memory_percent).then_some(PerformanceMetricsView)
+    }
 }
 
 impl<'de> Deserialize<'de> for PerformanceMetricsView {

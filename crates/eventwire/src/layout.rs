@@ -1,0 +1,506 @@
+//! The canonical layout: a shortcut in front of the fast path for messages written the way
+//! serde writes the types (compact JSON, keys in declaration order, strings without escapes).
+//!
+//! Such a message is read by matching its keys as literals, in order, and checking each value
+//! as its twin does, instead of handing every key to serde to be scanned and dispatched. Any
+//! other text (whitespace, another key order, an escape, a missing required key, an unknown
+//! one, a type without a layout) makes [`Layout::read`] give up, and serde reads the message as
+//! before. So a layout only ever *accepts* a message, and only one its twin accepts with the
+//! same twin value (and so the same facts); `tests/agreement.rs` holds it to that.
+//!
+//! Scalars are not re-implemented: a number, enum or other one-token value is handed to the
+//! twin's own `Deserialize` on just that token, so its rules (and serde_json's number parsing)
+//! are the same code as on the whole message.
+
+use std::borrow::Cow;
+
+use serde::de::value::{BorrowedStrDeserializer, Error as ValueError};
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde_json::Number;
+
+use crate::check::{AnyStr, CheckedStr, Elements, NonNullJsonView, SeenKeys, StrRule, StrictJsonView, StrictMapView};
+
+/// Reads a twin from text in the canonical layout. The provided `read` gives up on everything:
+/// that is the answer for twins without a layout of their own.
+pub trait Layout: Sized {
+    /// The value at `cursor` when the text there has this twin's canonical layout and the twin
+    /// accepts it; `None` to leave the whole message to serde.
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        let _ = cursor;
+        None
+    }
+}
+
+/// Reads a whole message as `T` when all of it has `T`'s canonical layout.
+pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
+    let mut cursor = Cursor { text, at: 0, depth: 0 };
+    let value = T::read(&mut cursor)?;
+    (cursor.at == text.len()).then_some(value)
+}
+
+/// A position in a message's text, moved forward by what [`Layout`] reads.
+pub struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+    /// How many objects and arrays the cursor is in.
+    depth: usize,
+}
+
+/// The deepest nesting a layout reads; deeper text is left to serde, which has a nesting limit
+/// of its own (128) that the layout must never exceed.
+const MAX_DEPTH: usize = 64;
+
+impl<'a> Cursor<'a> {
+    fn rest(&self) -> &'a [u8] {
+        &self.text.as_bytes()[self.at..]
+    }
+
+    /// Steps over `byte` if it comes next.
+    pub fn byte(&mut self, byte: u8) -> Option<()> {
+        (self.rest().first() == Some(&byte)).then(|| self.at += 1)
+    }
+
+    /// The next byte.
+    pub fn peek(&self) -> Option<u8> {
+        self.rest().first().copied()
+    }
+
+    /// Steps into an object or array, `bracket` being `{` or `[`.
+    pub fn open(&mut self, bracket: u8) -> Option<()> {
+        if self.depth == MAX_DEPTH {
+            return None;
+        }
+        self.byte(bracket)?;
+        self.depth += 1;
+        Some(())
+    }
+
+    /// Steps out of an object or array, `bracket` being `}` or `]`.
+    pub fn close(&mut self, bracket: u8) -> Option<()> {
+        self.byte(bracket)?;
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// Reads an object: each member's key is handed to `member`, which reads the value (and
+    /// gives up on a key it does not take).
+    pub fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.open(b'{')?;
+        if self.peek() != Some(b'}') {
+            self.more_members(true, member)?;
+        }
+        self.close(b'}')
+    }
+
+    /// Reads an object's members from here to its end (not consumed), after a comma unless
+    /// the next member is the `first`.
+    pub fn more_members(
+        &mut self,
+        first: bool,
+        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        if !first {
+            self.byte(b',')?;
+        }
+        loop {
+            let key = self.plain_string()?;
+            self.byte(b':')?;
+            member(self, key)?;
+            if self.byte(b',').is_none() {
+                return Some(());
+            }
+        }
+    }
+
+    /// Reads an object whose keys are not known in advance, giving up on a key seen before, as
+    /// the twins of open objects reject it.
+    pub(crate) fn unique_members(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        let mut seen = SeenKeys::default();
+        self.members(|cursor, key| {
+            seen.insert::<ValueError>(Cow::Borrowed(key)).ok()?;
+            member(cursor, key)
+        })
+    }
+
+    /// Steps over `literal` if it comes next.
+    pub fn literal(&mut self, literal: &str) -> bool {
+        let found = self.rest().starts_with(literal.as_bytes());
+        if found {
+            self.at += literal.len();
+        }
+        found
+    }
+
+    /// Steps over an object member's key and colon, `key` (written `"name":`), if it comes next,
+    /// after a comma unless it is the object's `first` member.
+    pub fn key(&mut self, first: &mut bool, key: &str) -> bool {
+        let comma = usize::from(!*first);
+        let rest = self.rest();
+        let found = (*first || rest.first() == Some(&b',')) && rest[comma..].starts_with(key.as_bytes());
+        if found {
+            self.at += comma + key.len();
+            *first = false;
+        }
+        found
+    }
+
+    /// A string without escapes or control characters (serde reads any other), without its quotes.
+    pub fn plain_string(&mut self) -> Option<&'a str> {
+        self.byte(b'"')?;
+        let start = self.at;
+        let length = string_end(self.rest())?;
+        self.at += length + 1;
+        // Both ends are next to an ASCII quote, so both are character boundaries.
+        self.text.get(start..start + length)
+    }
+
+    /// A number written the plain way (digits, maybe a fraction, at most 15 digits in all, no
+    /// sign or exponent) as serde_json reads it: an integer as a `u64`, anything else as the
+    /// nearest `f64`. Any other number is left to [`Cursor::scalar`].
+    pub fn plain_number(&mut self) -> Option<Number> {
+        let (number, length) = plain_number(self.rest())?;
+        self.at += length;
+        Some(number)
+    }
+
+    /// One scalar token (a plain string, a number, `true`, `false` or `null`) read by `T`'s own
+    /// `Deserialize`, so with exactly its rules.
+    pub fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let start = self.at;
+        if self.rest().first() == Some(&b'"') {
+            self.plain_string()?;
+        } else {
+            let length = self.rest().iter().take_while(|&&byte| is_scalar_byte(byte)).count();
+            if length == 0 {
+                return None;
+            }
+            self.at += length;
+        }
+        serde_json::from_str(&self.text[start..self.at]).ok()
+    }
+}
+
+/// The number at the start of `bytes` and its length, if it is written the plain way.
+///
+/// serde_json reads such an integer as a `u64`. It reads a fraction as the digits' value
+/// (exact, being below 2^53) divided by a power of ten (exact, being at most 10^15): one
+/// division, which IEEE 754 rounds to the nearest `f64`. With `float_roundtrip` serde_json
+/// computes the nearest `f64` to the decimal another way, which is the same number. The layout
+/// tests check this against serde_json.
+fn plain_number(bytes: &[u8]) -> Option<(Number, usize)> {
+    const MAX_DIGITS: usize = 15;
+    const POWERS_OF_TEN: [f64; MAX_DIGITS + 1] =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (mut significand, mut digits, mut at) = (0u64, 0, 0);
+    let mut take_digits = |at: &mut usize| {
+        while let Some(&digit @ b'0'..=b'9') = bytes.get(*at) {
+            if digits == MAX_DIGITS {
+                return None;
+            }
+            significand = significand * 10 + u64::from(digit - b'0');
+            digits += 1;
+            *at += 1;
+        }
+        Some(())
+    };
+    take_digits(&mut at)?;
+    let integer_digits = at;
+    if integer_digits == 0 || (integer_digits > 1 && bytes[0] == b'0') {
+        return None;
+    }
+    let fraction_digits = if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        take_digits(&mut at)?;
+        at - integer_digits - 1
+    } else {
+        0
+    };
+    let fraction_without_digits = at == integer_digits + 1;
+    if fraction_without_digits || bytes.get(at).is_some_and(|&byte| is_scalar_byte(byte)) {
+        return None;
+    }
+    let number = if at == integer_digits {
+        Number::from(significand)
+    } else {
+        Number::from_f64(significand as f64 / POWERS_OF_TEN[fraction_digits])?
+    };
+    Some((number, at))
+}
+
+/// The bytes of numbers and of `true`, `false` and `null` (serde judges which make a token).
+fn is_scalar_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'+' | b'.')
+}
+
+/// Where the string that `bytes` starts inside ends (the index of its closing quote), when it
+/// has no escape and no control character before it.
+pub(crate) fn string_end(bytes: &[u8]) -> Option<usize> {
+    let stop = stop_byte(bytes)?;
+    (bytes[stop] == b'"').then_some(stop)
+}
+
+/// The first quote, backslash or control character in `bytes`, eight bytes at a time.
+pub(crate) fn stop_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word;
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+        // A byte below 0x20 borrows when 0x20 is taken from it; the `!word` mask drops bytes
+        // of 0x80 and above, which borrow too. Only the lowest byte found is sure (a borrow
+        // can raise false alarms above it), and only the lowest is used.
+        let control = word.wrapping_sub(ONES * 0x20) & !word;
+        let found =
+            (zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\'))) | control)
+                & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20).map(|found| at + found)
+}
+
+impl Layout for bool {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        if cursor.literal("true") { Some(true) } else { cursor.literal("false").then_some(false) }
+    }
+}
+
+impl Layout for crate::primitives::Count {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        cursor.scalar()
+    }
+}
+
+impl<const V: bool> Layout for crate::primitives::Flag<V> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        (bool::read(cursor)? == V).then_some(crate::primitives::Flag)
+    }
+}
+
+/// `null` is `None` whatever `T` is, as serde's `Option` reads it.
+impl<T: Layout> Layout for Option<T> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        if cursor.literal("null") { Some(None) } else { T::read(cursor).map(Some) }
+    }
+}
+
+impl<T: StrRule> Layout for CheckedStr<T> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        T::check(cursor.plain_string()?).ok().map(|()| CheckedStr::new())
+    }
+}
+
+impl<V: Layout> Layout for Elements<V> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        cursor.open(b'[')?;
+        if cursor.peek() != Some(b']') {
+            loop {
+                V::read(cursor)?;
+                if cursor.byte(b',').is_none() {
+                    break;
+                }
+            }
+        }
+        cursor.close(b']')?;
+        Some(Elements::new())
+    }
+}
+
+/// Each key checked as `K` (as the twin's `CheckedKey` does) and against the keys before it.
+impl<K: DeserializeOwned, V: Layout> Layout for StrictMapView<K, V> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        let mut seen = SeenKeys::default();
+        cursor.members(|cursor, key| Self::read_leftover(&mut seen, cursor, key))?;
+        Some(StrictMapView::new())
+    }
+}
+
+/// The twin of a `#[serde(flatten)]` field: the members no other field of its struct takes.
+pub(crate) trait Leftovers: Sized {
+    /// Reads the value of the member `key`, which `seen` holds the keys of the members read
+    /// here before.
+    fn read_leftover<'a>(seen: &mut SeenKeys<'a>, cursor: &mut Cursor<'a>, key: &'a str) -> Option<()>;
+
+    /// The twin, once every member is read.
+    fn leftovers() -> Self;
+}
+
+/// serde hands a flattened map the members no field took, and the map's twin checks them as
+/// it checks its own members: each key as `K`, each value as `V`, no key twice.
+impl<K: DeserializeOwned, V: Layout> Leftovers for StrictMapView<K, V> {
+    fn read_leftover<'a>(seen: &mut SeenKeys<'a>, cursor: &mut Cursor<'a>, key: &'a str) -> Option<()> {
+        seen.insert::<ValueError>(Cow::Borrowed(key)).ok()?;
+        K::deserialize(IntoDeserializer::<ValueError>::into_deserializer(key)).ok()?;
+        V::read(cursor).map(drop)
+    }
+
+    fn leftovers() -> Self {
+        StrictMapView::new()
+    }
+}
+
+/// Any JSON value, as [`StrictJsonView`]'s visitor takes it: a number is finite whenever serde_json
+/// reads it at all, and an object's keys are any strings, each once.
+impl Layout for StrictJsonView {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        match cursor.peek()? {
+            b'{' => StrictMapView::<AnyStr, StrictJsonView>::read(cursor).map(drop)?,
+            b'[' => Elements::<StrictJsonView>::read(cursor).map(drop)?,
+            b'"' => cursor.plain_string().map(drop)?,
+            b't' | b'f' => bool::read(cursor).map(drop)?,
+            b'n' => cursor.literal("null").then_some(())?,
+            _ => match cursor.plain_number() {
+                Some(_) => (),
+                None => return cursor.scalar(),
+            },
+        }
+        Some(StrictJsonView)
+    }
+}
+
+impl Layout for NonNullJsonView {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        if cursor.rest().starts_with(b"null") {
+            return None;
+        }
+        StrictJsonView::read(cursor).map(|_| NonNullJsonView)
+    }
+}
+
+impl<T: Layout> Layout for crate::primitives::Present<T> {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        T::read(cursor).map(|value| crate::primitives::Present(Some(value)))
+    }
+}
+
+/// Reads an enum of unit variants from a plain string, by the enum's own `Deserialize` (as
+/// serde_json hands it a unit variant's name).
+pub fn unit_variant<T: DeserializeOwned>(cursor: &mut Cursor<'_>) -> Option<T> {
+    let name = cursor.plain_string()?;
+    T::deserialize(BorrowedStrDeserializer::<ValueError>::new(name)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_stop(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+    }
+
+    #[test]
+    fn stop_byte_finds_the_first_quote_backslash_or_control_character() {
+        // Bytes just above and below each stop, and stops with the high bit set, which a
+        // careless bit trick confuses; after the stop, a second one (a false alarm there must
+        // not hide the first).
+        let fillers: [u8; 10] = [b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80 | b'"', 0x80 | b'\\', 0xff];
+        let stops: [u8; 5] = [b'"', b'\\', 0x00, 0x1f, b'\n'];
+        for length in 0..20 {
+            for filler in fillers {
+                let mut bytes = vec![filler; length];
+                assert_eq!(stop_byte(&bytes), None, "{bytes:?}");
+                for (at, stop, second) in (0..length).flat_map(|at| stops.map(|stop| (at, stop, stops[4 - at % 5]))) {
+                    bytes[at] = stop;
+                    if at + 1 < length {
+                        bytes[at + 1] = second;
+                    }
+                    assert_eq!(stop_byte(&bytes), Some(at), "{bytes:?}");
+                    assert_eq!(brute_stop(&bytes), Some(at));
+                    bytes.fill(filler);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn members_hand_each_key_to_the_reader() {
+        let text = r#"{"a":1.5,"b":"x","c":true,"d":[],"e":{}}"#;
+        let mut cursor = Cursor { text, at: 0, depth: 0 };
+        let mut read = Vec::new();
+        cursor
+            .members(|cursor, key| {
+                read.push(key);
+                match key {
+                    "a" => (cursor.scalar::<f64>()? == 1.5).then_some(()),
+                    "b" => (cursor.plain_string()? == "x").then_some(()),
+                    "c" => bool::read(cursor)?.then_some(()),
+                    "d" => Elements::<bool>::read(cursor).map(drop),
+                    _ => StrictJsonView::read(cursor).map(drop),
+                }
+            })
+            .unwrap();
+        assert_eq!(read, ["a", "b", "c", "d", "e"]);
+        assert_eq!((cursor.at, cursor.depth), (text.len(), 0));
+    }
+
+    #[test]
+    fn open_objects_give_up_on_a_key_seen_before_and_on_deep_nesting() {
+        let read = |text: &str| read_message::<StrictJsonView>(text).is_some();
+        assert!(read(r#"{"a":1,"b":{"a":2}}"#));
+        assert!(!read(r#"{"a":1,"b":2,"a":3}"#));
+        let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(read(&deep(MAX_DEPTH)));
+        assert!(!read(&deep(MAX_DEPTH + 1)));
+    }
+
+    #[test]
+    fn strings_with_escapes_or_control_characters_are_left_to_serde() {
+        for text in [r#""a\"b""#, r#""a\u0041""#, "\"a\tb\"", "\"open"] {
+            assert_eq!(Cursor { text, at: 0, depth: 0 }.plain_string(), None, "{text}");
+        }
+        assert_eq!(Cursor { text: r#""ok""#, at: 0, depth: 0 }.plain_string(), Some("ok"));
+    }
+
+    /// `plain_number` against serde_json (through `deserialize_number`, as the bounded
+    /// numbers read) on plain numbers of every length, with digits from a fixed pseudo-random
+    /// sequence, and on tokens it must leave to serde.
+    #[test]
+    fn plain_numbers_are_the_numbers_serde_json_reads() {
+        let serde = |token: &str| {
+            crate::primitives::deserialize_number(&mut serde_json::Deserializer::from_str(token), "a number").ok()
+        };
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut digit = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'0' + (state % 10) as u8)
+        };
+        for _ in 0..2_000 {
+            for integer in 1..=15 {
+                for fraction in 0..=15 - integer {
+                    let mut token: String = (0..integer).map(|_| digit()).collect();
+                    if token.len() > 1 && token.starts_with('0') {
+                        token.replace_range(..1, "1");
+                    }
+                    if fraction > 0 {
+                        token.push('.');
+                        token.extend((0..fraction).map(|_| digit()));
+                    }
+                    let (number, length) = plain_number(token.as_bytes()).expect(&token);
+                    assert_eq!(length, token.len());
+                    let expected = serde(&token).expect(&token);
+                    assert_eq!(number, expected, "{token}");
+                    assert_eq!(number.as_f64().map(f64::to_bits), expected.as_f64().map(f64::to_bits), "{token}");
+                }
+            }
+        }
+        for token in ["-1", "01", "1.", ".5", "1e5", "1.5E2", "1234567890123456", "0.1234567890123456", "1x"] {
+            assert_eq!(plain_number(token.as_bytes()), None, "{token}");
+        }
+        assert_eq!(plain_number(b"0.5,").map(|(_, length)| length), Some(3));
+        assert_eq!(plain_number(b"7}").map(|(_, length)| length), Some(1));
+    }
+
+    #[test]
+    fn scalars_keep_serde_s_rules() {
+        let read = |text: &str| Cursor { text, at: 0, depth: 0 }.scalar::<f64>();
+        assert_eq!(read("1e400"), None, "out of range for serde_json");
+        assert_eq!(read("01"), None, "a leading zero");
+        assert_eq!(read("-0.5e-3"), Some(-0.0005));
+        assert_eq!(read("nan"), None);
+    }
+}
