@@ -175,7 +175,8 @@ fn check_line(
         }
     };
     let trimmed = text.trim_start();
-    if trimmed.trim_end().is_empty() {
+    let message = trimmed.trim_end();
+    if message.is_empty() {
         return Ok(());
     }
     let indent = text.len() - trimmed.len();
@@ -183,7 +184,6 @@ fn check_line(
         InputFormat::SocketIo => line_as_frame(text, number, terminated, validator),
         InputFormat::Log => log_line(text, number, terminated, validator),
         _ => {
-            let message = trimmed.trim_end();
             let decoding = decoding.unwrap_or_else(|| decode(message, validator.family()));
             if let Some(decoded) = decoding.as_ref().ok().filter(|decoded| decoded.is_quiet()) {
                 return validator.quiet_message(decoded);

@@ -119,11 +119,15 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
     });
     let (leftover_names, leftover_types): (Vec<_>, Vec<_>) =
         leftovers.iter().map(|member| (member.name, member.ty)).unzip();
-    let other_key = match leftover_types.first() {
-        Some(ty) => quote! {
-            <<#ty as crate::check::Check>::View as crate::layout::Leftovers>::read_leftover(&mut seen, cursor, key)?
-        },
-        None => quote! { return ::core::option::Option::None },
+    // Only a flattened field needs the keys seen (an array of them is set up for each read).
+    let (seen, other_key) = match leftover_types.first() {
+        Some(ty) => (
+            quote! { let mut seen = crate::check::SeenKeys::default(); },
+            quote! {
+                <<#ty as crate::check::Check>::View as crate::layout::Leftovers>::read_leftover(&mut seen, cursor, key)?
+            },
+        ),
+        None => (quote! {}, quote! { return ::core::option::Option::None }),
     };
     quote! {
         impl crate::layout::Layout for #twin {
@@ -138,8 +142,7 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
                             ::core::option::Option::None
                         };
                 )*
-                #[allow(unused_mut, unused_variables)]
-                let mut seen = crate::check::SeenKeys::default();
+                #seen
                 if cursor.peek() != ::core::option::Option::Some(b'}') {
                     cursor.more_members(first, |cursor, key| {
                         match key {

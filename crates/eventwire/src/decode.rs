@@ -268,6 +268,13 @@ pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError>
     // The slow way, as `decode` goes, but still without building the message: an invalid
     // message's twin finds the same error at the same JSON Pointer as its type.
     let kind = routed_kind(Input::Text(text), family)?;
+    // Where the sniffer guessed no type or another one (a tag that is not the first key), the
+    // canonical layout may still read the message, more cheaply than the located pass.
+    if candidate != Some(kind) {
+        if let Ok(facts) = (kind.check)(Input::Canonical(text), kind) {
+            return Ok(Checked { kind, facts });
+        }
+    }
     (kind.check)(Input::Text(text), kind).map(|facts| Checked { kind, facts })
 }
 

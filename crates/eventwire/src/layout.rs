@@ -20,8 +20,9 @@ use serde_json::Number;
 
 use crate::check::{AnyStr, CheckedStr, Elements, NonNullJsonView, SeenKeys, StrRule, StrictJsonView, StrictMapView};
 
-/// Reads a twin from text in the canonical layout. The provided `read` gives up on everything:
-/// that is the answer for twins without a layout of their own.
+/// Reads a twin from text in the canonical layout. Implemented by the crate's own twins (the
+/// derive writes most); the provided `read` gives up on everything, the answer for twins
+/// without a layout of their own.
 pub trait Layout: Sized {
     /// The value at `cursor` when the text there has this twin's canonical layout and the twin
     /// accepts it; `None` to leave the whole message to serde.
@@ -38,7 +39,8 @@ pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
     (cursor.at == text.len()).then_some(value)
 }
 
-/// A position in a message's text, moved forward by what [`Layout`] reads.
+/// A position in a message's text, moved forward by what [`Layout`] reads (its methods are the
+/// crate's own).
 pub struct Cursor<'a> {
     text: &'a str,
     at: usize,
@@ -56,17 +58,17 @@ impl<'a> Cursor<'a> {
     }
 
     /// Steps over `byte` if it comes next.
-    pub fn byte(&mut self, byte: u8) -> Option<()> {
+    pub(crate) fn byte(&mut self, byte: u8) -> Option<()> {
         (self.rest().first() == Some(&byte)).then(|| self.at += 1)
     }
 
     /// The next byte.
-    pub fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.rest().first().copied()
     }
 
     /// Steps into an object or array, `bracket` being `{` or `[`.
-    pub fn open(&mut self, bracket: u8) -> Option<()> {
+    pub(crate) fn open(&mut self, bracket: u8) -> Option<()> {
         if self.depth == MAX_DEPTH {
             return None;
         }
@@ -76,7 +78,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Steps out of an object or array, `bracket` being `}` or `]`.
-    pub fn close(&mut self, bracket: u8) -> Option<()> {
+    pub(crate) fn close(&mut self, bracket: u8) -> Option<()> {
         self.byte(bracket)?;
         self.depth -= 1;
         Some(())
@@ -84,7 +86,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads an object: each member's key is handed to `member`, which reads the value (and
     /// gives up on a key it does not take).
-    pub fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    pub(crate) fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         self.open(b'{')?;
         if self.peek() != Some(b'}') {
             self.more_members(true, member)?;
@@ -94,7 +96,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads an object's members from here to its end (not consumed), after a comma unless
     /// the next member is the `first`.
-    pub fn more_members(
+    pub(crate) fn more_members(
         &mut self,
         first: bool,
         mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
@@ -123,7 +125,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Steps over `literal` if it comes next.
-    pub fn literal(&mut self, literal: &str) -> bool {
+    pub(crate) fn literal(&mut self, literal: &str) -> bool {
         let found = self.rest().starts_with(literal.as_bytes());
         if found {
             self.at += literal.len();
@@ -133,7 +135,7 @@ impl<'a> Cursor<'a> {
 
     /// Steps over an object member's key and colon, `key` (written `"name":`), if it comes next,
     /// after a comma unless it is the object's `first` member.
-    pub fn key(&mut self, first: &mut bool, key: &str) -> bool {
+    pub(crate) fn key(&mut self, first: &mut bool, key: &str) -> bool {
         let comma = usize::from(!*first);
         let rest = self.rest();
         let found = (*first || rest.first() == Some(&b',')) && rest[comma..].starts_with(key.as_bytes());
@@ -145,7 +147,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes or control characters (serde reads any other), without its quotes.
-    pub fn plain_string(&mut self) -> Option<&'a str> {
+    pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
         self.byte(b'"')?;
         let start = self.at;
         let length = string_end(self.rest())?;
@@ -157,7 +159,7 @@ impl<'a> Cursor<'a> {
     /// A number written the plain way (digits, maybe a fraction, at most 15 digits in all, no
     /// sign or exponent) as serde_json reads it: an integer as a `u64`, anything else as the
     /// nearest `f64`. Any other number is left to [`Cursor::scalar`].
-    pub fn plain_number(&mut self) -> Option<Number> {
+    pub(crate) fn plain_number(&mut self) -> Option<Number> {
         let (number, length) = plain_number(self.rest())?;
         self.at += length;
         Some(number)
@@ -165,7 +167,7 @@ impl<'a> Cursor<'a> {
 
     /// One scalar token (a plain string, a number, `true`, `false` or `null`) read by `T`'s own
     /// `Deserialize`, so with exactly its rules.
-    pub fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
+    pub(crate) fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
         let start = self.at;
         if self.rest().first() == Some(&b'"') {
             self.plain_string()?;
@@ -378,7 +380,7 @@ impl<T: Layout> Layout for crate::primitives::Present<T> {
 
 /// Reads an enum of unit variants from a plain string, by the enum's own `Deserialize` (as
 /// serde_json hands it a unit variant's name).
-pub fn unit_variant<T: DeserializeOwned>(cursor: &mut Cursor<'_>) -> Option<T> {
+pub(crate) fn unit_variant<T: DeserializeOwned>(cursor: &mut Cursor<'_>) -> Option<T> {
     let name = cursor.plain_string()?;
     T::deserialize(BorrowedStrDeserializer::<ValueError>::new(name)).ok()
 }
