@@ -4,8 +4,9 @@
 //! fast decoding path gives exactly the located path's result on every one of them, and
 //! checking (the check-only twins) gives exactly decoding's verdict. The canonical layout reads
 //! every valid message serde writes (media aside, and strings with escapes, which it leaves to
-//! serde), and checking still gives decoding's verdict when the text is written another way
-//! (members reordered or repeated, escapes, numbers, whitespace).
+//! serde), also with whitespace between the tokens, and checking still gives decoding's verdict
+//! when the text is written another way (members reordered or repeated, escapes, numbers,
+//! whitespace).
 //!
 //! Cases per family and property: `EVENTWIRE_PROPTEST_CASES`, 10,000 unless set. With
 //! `EVENTWIRE_PRINT_TALLY` set, each family prints how many mutations of each kind it applied
@@ -118,6 +119,10 @@ fn check_rewrite(
         site,
         text
     );
+    if rewrite == Rewrite::AddWhitespace && message.family() != Family::Media && !text.contains('\\') {
+        let canonical = eventwire::decode::check_canonical(&text);
+        prop_assert_eq!(canonical, checked.clone().ok(), "the layout reads whitespace too: {}", text);
+    }
     match rewrite {
         Rewrite::ReorderMembers | Rewrite::EscapeString | Rewrite::AddWhitespace => {
             prop_assert!(decoded.is_ok(), "{:?} at {:?} kept the JSON but not the verdict: {}", rewrite, site, text);

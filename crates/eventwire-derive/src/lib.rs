@@ -108,7 +108,7 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
     let names: Vec<_> = keyed.iter().map(|member| member.name).collect();
     let types = keyed.iter().map(|member| member.ty);
     let keys = keyed.iter().map(|member| &member.key);
-    let literals = keyed.iter().map(|member| format!("\"{}\":", member.key));
+    let literals = keyed.iter().map(|member| format!("\"{}\"", member.key));
     let values = keyed.iter().map(|member| {
         let name = member.name;
         if member.optional {

@@ -1,11 +1,12 @@
 //! The canonical layout: a shortcut in front of the fast path for messages written the way
-//! serde writes the types (compact JSON, keys in declaration order, strings without escapes).
+//! serde writes the types (keys in declaration order, strings without escapes), compactly or
+//! with whitespace between the tokens (as Python's `json.dumps` writes them).
 //!
-//! Such a message is read by matching its keys as literals, in order, and checking each value
-//! as its twin does, instead of handing every key to serde to be scanned and dispatched. Any
-//! other text (whitespace, another key order, an escape, a missing required key, an unknown
-//! one, a type without a layout) makes [`Layout::read`] give up, and serde reads the message as
-//! before. So a layout only ever *accepts* a message, and only one its twin accepts with the
+//! Such a message is read by matching its keys as literals, in order (keys in another order
+//! one by one), and checking each value as its twin does, instead of handing every key to
+//! serde to be scanned and dispatched. Anything else (an escape, a key twice, a missing
+//! required key, an unknown one, deep nesting, a type without a layout) makes [`Layout::read`]
+//! give up, and serde reads the message as before. So a layout only ever *accepts* a message, and only one its twin accepts with the
 //! same twin value (and so the same facts); `tests/agreement.rs` holds it to that.
 //!
 //! Scalars are not re-implemented: a number, enum or other one-token value is handed to the
@@ -36,6 +37,7 @@ pub trait Layout: Sized {
 pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
     let mut cursor = Cursor { text, at: 0, depth: 0 };
     let value = T::read(&mut cursor)?;
+    cursor.skip_whitespace();
     (cursor.at == text.len()).then_some(value)
 }
 
@@ -57,14 +59,39 @@ impl<'a> Cursor<'a> {
         &self.text.as_bytes()[self.at..]
     }
 
-    /// Steps over `byte` if it comes next.
-    pub(crate) fn byte(&mut self, byte: u8) -> Option<()> {
-        (self.rest().first() == Some(&byte)).then(|| self.at += 1)
+    /// Steps over JSON whitespace, which may come before any token, as serde_json allows it.
+    /// Every reader looks for its token first where it is in compact text, and skips
+    /// whitespace only when it is not there.
+    #[inline(never)]
+    fn skip_whitespace(&mut self) {
+        while self.rest().first().is_some_and(|&byte| is_whitespace(byte)) {
+            self.at += 1;
+        }
     }
 
-    /// The next byte.
-    pub(crate) fn peek(&self) -> Option<u8> {
-        self.rest().first().copied()
+    /// Steps over `byte` if it comes next.
+    #[inline(always)]
+    pub(crate) fn byte(&mut self, byte: u8) -> Option<()> {
+        if self.rest().first() != Some(&byte) {
+            self.skip_whitespace();
+            if self.rest().first() != Some(&byte) {
+                return None;
+            }
+        }
+        self.at += 1;
+        Some(())
+    }
+
+    /// The next token's first byte.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        match self.rest().first() {
+            Some(&byte) if !is_whitespace(byte) => Some(byte),
+            _ => {
+                self.skip_whitespace();
+                self.rest().first().copied()
+            }
+        }
     }
 
     /// Steps into an object or array, `bracket` being `{` or `[`.
@@ -124,8 +151,12 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// Steps over `literal` if it comes next.
+    /// Steps over `literal` if it comes next. Always inlined, as [`Cursor::key`] is.
+    #[inline(always)]
     pub(crate) fn literal(&mut self, literal: &str) -> bool {
+        if !self.rest().starts_with(literal.as_bytes()) {
+            self.skip_whitespace();
+        }
         let found = self.rest().starts_with(literal.as_bytes());
         if found {
             self.at += literal.len();
@@ -133,15 +164,18 @@ impl<'a> Cursor<'a> {
         found
     }
 
-    /// Steps over an object member's key and colon, `key` (written `"name":`), if it comes next,
-    /// after a comma unless it is the object's `first` member.
+    /// Steps over an object member's key and colon, `key` (written with its quotes), if it
+    /// comes next, after a comma unless it is the object's `first` member.
+    // Always inlined: each struct's layout calls it with its own literal keys, and a compare
+    // of known length is a few instructions where a call to `memcmp` is many.
+    #[inline(always)]
     pub(crate) fn key(&mut self, first: &mut bool, key: &str) -> bool {
-        let comma = usize::from(!*first);
-        let rest = self.rest();
-        let found = (*first || rest.first() == Some(&b',')) && rest[comma..].starts_with(key.as_bytes());
+        let before = self.at;
+        let found = (*first || self.byte(b',').is_some()) && self.literal(key) && self.byte(b':').is_some();
         if found {
-            self.at += comma + key.len();
             *first = false;
+        } else {
+            self.at = before;
         }
         found
     }
@@ -160,6 +194,9 @@ impl<'a> Cursor<'a> {
     /// sign or exponent) as serde_json reads it: an integer as a `u64`, anything else as the
     /// nearest `f64`. Any other number is left to [`Cursor::scalar`].
     pub(crate) fn plain_number(&mut self) -> Option<Number> {
+        if !self.rest().first().is_some_and(u8::is_ascii_digit) {
+            self.skip_whitespace();
+        }
         let (number, length) = plain_number(self.rest())?;
         self.at += length;
         Some(number)
@@ -168,6 +205,7 @@ impl<'a> Cursor<'a> {
     /// One scalar token (a plain string, a number, `true`, `false` or `null`) read by `T`'s own
     /// `Deserialize`, so with exactly its rules.
     pub(crate) fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
+        self.skip_whitespace();
         let start = self.at;
         if self.rest().first() == Some(&b'"') {
             self.plain_string()?;
@@ -227,6 +265,11 @@ fn plain_number(bytes: &[u8]) -> Option<(Number, usize)> {
         Number::from_f64(significand as f64 / POWERS_OF_TEN[fraction_digits])?
     };
     Some((number, at))
+}
+
+/// JSON's whitespace, as serde_json skips it.
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\n' | b'\t' | b'\r')
 }
 
 /// The bytes of numbers and of `true`, `false` and `null` (serde judges which make a token).
@@ -365,7 +408,7 @@ impl Layout for StrictJsonView {
 
 impl Layout for NonNullJsonView {
     fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
-        if cursor.rest().starts_with(b"null") {
+        if cursor.peek()? == b'n' {
             return None;
         }
         StrictJsonView::read(cursor).map(|_| NonNullJsonView)
@@ -419,23 +462,42 @@ mod tests {
 
     #[test]
     fn members_hand_each_key_to_the_reader() {
-        let text = r#"{"a":1.5,"b":"x","c":true,"d":[],"e":{}}"#;
+        let compact = r#"{"a":1.5,"b":"x","c":true,"d":[],"e":{}}"#;
+        let spaced = "{ \"a\" : 1.5 ,\n\t\"b\": \"x\", \"c\":true\r\n,\"d\":[ ],\"e\":{ } } ";
+        for text in [compact, spaced] {
+            let mut cursor = Cursor { text, at: 0, depth: 0 };
+            let mut read = Vec::new();
+            cursor
+                .members(|cursor, key| {
+                    read.push(key);
+                    match key {
+                        "a" => (cursor.scalar::<f64>()? == 1.5).then_some(()),
+                        "b" => (cursor.plain_string()? == "x").then_some(()),
+                        "c" => bool::read(cursor)?.then_some(()),
+                        "d" => Elements::<bool>::read(cursor).map(drop),
+                        _ => StrictJsonView::read(cursor).map(drop),
+                    }
+                })
+                .unwrap();
+            assert_eq!(read, ["a", "b", "c", "d", "e"], "{text}");
+            cursor.skip_whitespace();
+            assert_eq!((cursor.at, cursor.depth), (text.len(), 0), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_key_that_does_not_match_leaves_the_cursor_where_it_was() {
+        let text = r#"{"a":1 , "b":2}"#;
         let mut cursor = Cursor { text, at: 0, depth: 0 };
-        let mut read = Vec::new();
-        cursor
-            .members(|cursor, key| {
-                read.push(key);
-                match key {
-                    "a" => (cursor.scalar::<f64>()? == 1.5).then_some(()),
-                    "b" => (cursor.plain_string()? == "x").then_some(()),
-                    "c" => bool::read(cursor)?.then_some(()),
-                    "d" => Elements::<bool>::read(cursor).map(drop),
-                    _ => StrictJsonView::read(cursor).map(drop),
-                }
-            })
-            .unwrap();
-        assert_eq!(read, ["a", "b", "c", "d", "e"]);
-        assert_eq!((cursor.at, cursor.depth), (text.len(), 0));
+        let mut first = true;
+        cursor.open(b'{').unwrap();
+        assert!(!cursor.key(&mut first, r#""b""#), "not the first member");
+        assert!(cursor.key(&mut first, r#""a""#));
+        assert_eq!(cursor.plain_number(), Some(Number::from(1u64)));
+        let before = cursor.at;
+        assert!(!cursor.key(&mut first, r#""c""#));
+        assert_eq!(cursor.at, before);
+        assert!(cursor.key(&mut first, r#""b""#));
     }
 
     #[test]
