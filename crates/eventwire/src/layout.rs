@@ -6,8 +6,9 @@
 //! one by one), and checking each value as its twin does, instead of handing every key to
 //! serde to be scanned and dispatched. Anything else (an escape, a key twice, a missing
 //! required key, an unknown one, deep nesting, a type without a layout) makes [`Layout::read`]
-//! give up, and serde reads the message as before. So a layout only ever *accepts* a message, and only one its twin accepts with the
-//! same twin value (and so the same facts); `tests/agreement.rs` holds it to that.
+//! give up, and serde reads the message as before. So a layout only ever *accepts* a message,
+//! and only one its twin accepts with the same twin value (and so the same facts);
+//! `tests/agreement.rs` holds it to that.
 //!
 //! Scalars are not re-implemented: a number, enum or other one-token value is handed to the
 //! twin's own `Deserialize` on just that token, so its rules (and serde_json's number parsing)
