@@ -278,14 +278,21 @@ pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError>
     (kind.check)(Input::Text(text), kind).map(|facts| Checked { kind, facts })
 }
 
-/// Checks one message by the canonical layout alone ([`crate::layout`]): `None` when the
-/// message is not one of the layout's (which says nothing about its validity). Whatever it
-/// returns, [`check`] returns too; this exists so that tests and benchmarks can see the layout
-/// at work.
+/// Checks one message by the canonical layout alone ([`crate::layout`]), as the type the
+/// sniffer guesses or else the envelope names: `None` when the message is not one of the
+/// layout's (which says nothing about its validity). Whatever it returns, [`check`] returns
+/// too; this exists so that tests and benchmarks can see the layout at work.
 #[doc(hidden)]
 pub fn check_canonical(text: &str) -> Option<Checked> {
-    let kind = crate::sniff::candidate(text)?;
+    let kind = crate::sniff::candidate(text).or_else(|| routed_kind(Input::Text(text), None).ok())?;
     (kind.check)(Input::Canonical(text), kind).ok().map(|facts| Checked { kind, facts })
+}
+
+/// The type the fast path's router guesses for `text` ([`crate::sniff`]), for tests to see
+/// which messages take the fast path.
+#[doc(hidden)]
+pub fn sniffed(text: &str) -> Option<&'static MessageKind> {
+    crate::sniff::candidate(text)
 }
 
 /// What [`check`] tells of a valid message.

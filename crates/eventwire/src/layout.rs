@@ -1,11 +1,13 @@
 //! The canonical layout: a shortcut in front of the fast path for messages written the way
-//! serde writes the types (keys in declaration order, strings without escapes), compactly or
-//! with whitespace between the tokens (as Python's `json.dumps` writes them).
+//! serde writes the types (keys in declaration order), compactly or with whitespace between
+//! the tokens (as Python's `json.dumps` writes them).
 //!
 //! Such a message is read by matching its keys as literals, in order (keys in another order
 //! one by one), and checking each value as its twin does, instead of handing every key to
-//! serde to be scanned and dispatched. Anything else (an escape, a key twice, a missing
-//! required key, an unknown one, deep nesting, a type without a layout) makes [`Layout::read`]
+//! serde to be scanned and dispatched. String values may hold escapes (Python escapes every
+//! non-ASCII character by default); an escape serde might read another way gives up. Anything
+//! else (an escaped key, a key twice, a missing required key, an unknown one, deep nesting, a
+//! type without a layout) makes [`Layout::read`]
 //! give up, and serde reads the message as before. So a layout only ever *accepts* a message,
 //! and only one its twin accepts with the same twin value (and so the same facts);
 //! `tests/agreement.rs` holds it to that.
@@ -36,7 +38,7 @@ pub trait Layout: Sized {
 
 /// Reads a whole message as `T` when all of it has `T`'s canonical layout.
 pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
-    let mut cursor = Cursor { text, at: 0, depth: 0 };
+    let mut cursor = Cursor::new(text);
     let value = T::read(&mut cursor)?;
     cursor.skip_whitespace();
     (cursor.at == text.len()).then_some(value)
@@ -49,6 +51,8 @@ pub struct Cursor<'a> {
     at: usize,
     /// How many objects and arrays the cursor is in.
     depth: usize,
+    /// The last string value read that had escapes, unescaped (allocated on the first one).
+    scratch: String,
 }
 
 /// The deepest nesting a layout reads; deeper text is left to serde, which has a nesting limit
@@ -56,6 +60,10 @@ pub struct Cursor<'a> {
 const MAX_DEPTH: usize = 64;
 
 impl<'a> Cursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Cursor { text, at: 0, depth: 0, scratch: String::new() }
+    }
+
     fn rest(&self) -> &'a [u8] {
         &self.text.as_bytes()[self.at..]
     }
@@ -191,6 +199,46 @@ impl<'a> Cursor<'a> {
         self.text.get(start..start + length)
     }
 
+    /// A string value without its quotes: the text itself when it has no escape, else its
+    /// value unescaped as serde_json unescapes it. Gives up on a control character, and on an
+    /// escape serde_json rejects or reads in a mode of its own (a lone surrogate).
+    pub(crate) fn string(&mut self) -> Option<&str> {
+        self.byte(b'"')?;
+        let start = self.at;
+        let stop = stop_byte(self.rest())?;
+        if self.rest()[stop] != b'"' {
+            return self.escaped_string(start);
+        }
+        self.at += stop + 1;
+        // Both ends are next to an ASCII quote, so both are character boundaries.
+        self.text.get(start..start + stop)
+    }
+
+    /// The rest of [`Cursor::string`], for a string with a stop byte that is not its end.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Option<&str> {
+        let bytes = self.text.as_bytes();
+        self.scratch.clear();
+        let mut at = start;
+        loop {
+            let stop = at + stop_byte(&bytes[at..])?;
+            // `at` follows a quote or an escape, `stop` is an ASCII byte: both are boundaries.
+            self.scratch.push_str(self.text.get(at..stop)?);
+            match bytes[stop] {
+                b'"' => {
+                    self.at = stop + 1;
+                    return Some(&self.scratch);
+                }
+                b'\\' => {
+                    let (character, length) = unescape(&bytes[stop + 1..])?;
+                    self.scratch.push(character);
+                    at = stop + 1 + length;
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// A number written the plain way (digits, maybe a fraction, at most 15 digits in all, no
     /// sign or exponent) as serde_json reads it: an integer as a `u64`, anything else as the
     /// nearest `f64`. Any other number is left to [`Cursor::scalar`].
@@ -209,7 +257,7 @@ impl<'a> Cursor<'a> {
         self.skip_whitespace();
         let start = self.at;
         if self.rest().first() == Some(&b'"') {
-            self.plain_string()?;
+            self.string()?;
         } else {
             let length = self.rest().iter().take_while(|&&byte| is_scalar_byte(byte)).count();
             if length == 0 {
@@ -266,6 +314,49 @@ fn plain_number(bytes: &[u8]) -> Option<(Number, usize)> {
         Number::from_f64(significand as f64 / POWERS_OF_TEN[fraction_digits])?
     };
     Some((number, at))
+}
+
+/// The character an escape stands for (`bytes` follows its backslash) and the escape's length
+/// after the backslash. Only what serde_json reads as the same character is taken: the short
+/// escapes, `\u` of a character, and `\u` pairs of surrogates; a lone surrogate (which serde
+/// rejects or keeps, depending on the target) and anything malformed give up.
+fn unescape(bytes: &[u8]) -> Option<(char, usize)> {
+    let short = match bytes.first()? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => return unicode_escape(bytes),
+        _ => return None,
+    };
+    Some((short, 1))
+}
+
+/// `\u` escapes: `bytes` starts at the `u`.
+fn unicode_escape(bytes: &[u8]) -> Option<(char, usize)> {
+    let unit = hex_unit(bytes.get(1..5)?)?;
+    match unit {
+        0xD800..=0xDBFF => {
+            if bytes.get(5..7)? != b"\\u" {
+                return None;
+            }
+            let low = hex_unit(bytes.get(7..11)?)?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return None;
+            }
+            char::from_u32(0x1_0000 + ((unit - 0xD800) << 10) + (low - 0xDC00)).map(|character| (character, 11))
+        }
+        _ => char::from_u32(unit).map(|character| (character, 5)),
+    }
+}
+
+/// Four hexadecimal digits, either case.
+fn hex_unit(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0, |unit, &digit| Some(unit * 16 + char::from(digit).to_digit(16)?))
 }
 
 /// JSON's whitespace, as serde_json skips it.
@@ -335,7 +426,7 @@ impl<T: Layout> Layout for Option<T> {
 
 impl<T: StrRule> Layout for CheckedStr<T> {
     fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
-        T::check(cursor.plain_string()?).ok().map(|()| CheckedStr::new())
+        T::check(cursor.string()?).ok().map(|()| CheckedStr::new())
     }
 }
 
@@ -395,7 +486,7 @@ impl Layout for StrictJsonView {
         match cursor.peek()? {
             b'{' => StrictMapView::<AnyStr, StrictJsonView>::read(cursor).map(drop)?,
             b'[' => Elements::<StrictJsonView>::read(cursor).map(drop)?,
-            b'"' => cursor.plain_string().map(drop)?,
+            b'"' => cursor.string().map(drop)?,
             b't' | b'f' => bool::read(cursor).map(drop)?,
             b'n' => cursor.literal("null").then_some(())?,
             _ => match cursor.plain_number() {
@@ -425,7 +516,7 @@ impl<T: Layout> Layout for crate::primitives::Present<T> {
 /// Reads an enum of unit variants from a plain string, by the enum's own `Deserialize` (as
 /// serde_json hands it a unit variant's name).
 pub(crate) fn unit_variant<T: DeserializeOwned>(cursor: &mut Cursor<'_>) -> Option<T> {
-    let name = cursor.plain_string()?;
+    let name = cursor.string()?;
     T::deserialize(BorrowedStrDeserializer::<ValueError>::new(name)).ok()
 }
 
@@ -466,7 +557,7 @@ mod tests {
         let compact = r#"{"a":1.5,"b":"x","c":true,"d":[],"e":{}}"#;
         let spaced = "{ \"a\" : 1.5 ,\n\t\"b\": \"x\", \"c\":true\r\n,\"d\":[ ],\"e\":{ } } ";
         for text in [compact, spaced] {
-            let mut cursor = Cursor { text, at: 0, depth: 0 };
+            let mut cursor = Cursor::new(text);
             let mut read = Vec::new();
             cursor
                 .members(|cursor, key| {
@@ -489,7 +580,7 @@ mod tests {
     #[test]
     fn a_key_that_does_not_match_leaves_the_cursor_where_it_was() {
         let text = r#"{"a":1 , "b":2}"#;
-        let mut cursor = Cursor { text, at: 0, depth: 0 };
+        let mut cursor = Cursor::new(text);
         let mut first = true;
         cursor.open(b'{').unwrap();
         assert!(!cursor.key(&mut first, r#""b""#), "not the first member");
@@ -512,11 +603,64 @@ mod tests {
     }
 
     #[test]
-    fn strings_with_escapes_or_control_characters_are_left_to_serde() {
+    fn keys_with_escapes_or_control_characters_are_left_to_serde() {
         for text in [r#""a\"b""#, r#""a\u0041""#, "\"a\tb\"", "\"open"] {
-            assert_eq!(Cursor { text, at: 0, depth: 0 }.plain_string(), None, "{text}");
+            assert_eq!(Cursor::new(text).plain_string(), None, "{text}");
         }
-        assert_eq!(Cursor { text: r#""ok""#, at: 0, depth: 0 }.plain_string(), Some("ok"));
+        assert_eq!(Cursor::new(r#""ok""#).plain_string(), Some("ok"));
+    }
+
+    /// `string` against serde_json on every string of up to three pieces: plain text, each
+    /// short escape, `\u` escapes of either case, surrogate pairs, and what it must leave to
+    /// serde (lone surrogates, bad escapes, raw control characters, no closing quote).
+    #[test]
+    fn string_values_are_unescaped_as_serde_json_unescapes_them() {
+        const READ: [&str; 16] = [
+            "a",
+            "é",
+            "😀",
+            " ",
+            r#"\""#,
+            r"\\",
+            r"\/",
+            r"\b",
+            r"\f",
+            r"\n",
+            r"\r",
+            r"\t",
+            r"\u0041",
+            r"\u00E9",
+            r"\ud83d\uDE00",
+            r"\u20ac",
+        ];
+        const LEFT: [&str; 9] =
+            [r"\ud83d", r"\uDE00", r"\ud83d\u0041", r"\u12", r"\u00g1", r"\x", r"\U0041", "\t", "\u{1f}"];
+        let pieces = READ.iter().map(|piece| (piece, true)).chain(LEFT.iter().map(|piece| (piece, false)));
+        let pieces: Vec<_> = pieces.collect();
+        let mut strings = vec![(String::new(), true)];
+        for _ in 0..3 {
+            let longer: Vec<_> = strings
+                .iter()
+                .flat_map(|(text, read)| pieces.iter().map(move |(piece, ok)| (format!("{text}{piece}"), *read && *ok)))
+                .collect();
+            strings.extend(longer);
+        }
+        for (body, read) in strings {
+            for text in [format!("\"{body}\""), format!("\"{body}")] {
+                let closed = text.len() > body.len() + 1;
+                let mut cursor = Cursor::new(&text);
+                let value = cursor.string().map(str::to_owned);
+                let serde = serde_json::from_str::<String>(&text).ok();
+                if read && closed {
+                    assert_eq!(value, Some(serde.unwrap()), "{text}");
+                    assert_eq!(cursor.at, text.len(), "{text}");
+                } else if value.is_some() {
+                    // Two pieces left to serde can make one it reads (two halves of a pair).
+                    assert_eq!(value, serde, "{text}");
+                    assert_eq!(cursor.at, text.len(), "{text}");
+                }
+            }
+        }
     }
 
     /// `plain_number` against serde_json (through `deserialize_number`, as the bounded
@@ -562,7 +706,7 @@ mod tests {
 
     #[test]
     fn scalars_keep_serde_s_rules() {
-        let read = |text: &str| Cursor { text, at: 0, depth: 0 }.scalar::<f64>();
+        let read = |text: &str| Cursor::new(text).scalar::<f64>();
         assert_eq!(read("1e400"), None, "out of range for serde_json");
         assert_eq!(read("01"), None, "a leading zero");
         assert_eq!(read("-0.5e-3"), Some(-0.0005));

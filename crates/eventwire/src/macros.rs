@@ -36,7 +36,7 @@ macro_rules! tag_type {
 
         impl $crate::layout::Layout for $name {
             fn read(cursor: &mut $crate::layout::Cursor<'_>) -> Option<Self> {
-                (cursor.plain_string()? == $value).then_some($name)
+                (cursor.string()? == $value).then_some($name)
             }
         }
 

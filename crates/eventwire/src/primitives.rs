@@ -464,7 +464,7 @@ impl crate::layout::Layout for StreamTimestampView {
     fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
         // A string as the visitor's `visit_str` takes it; a number by the visitor itself.
         if cursor.peek()? == b'"' {
-            check_iso_date_time(cursor.plain_string()?).ok().map(|()| StreamTimestampView)
+            check_iso_date_time(cursor.string()?).ok().map(|()| StreamTimestampView)
         } else {
             cursor.scalar()
         }

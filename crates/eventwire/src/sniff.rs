@@ -6,8 +6,8 @@
 //! struct is closed at the top level (and an assistant payload is closed too): the keys that
 //! would make the router choose another family (`channel` and `payload`, `event_type`, `type`)
 //! are unknown fields of every other family's types, and a duplicated tag is a duplicate field.
-//! Anything the sniffer does not recognise (a tag that is not first, an escaped string) goes
-//! the slow way: probe the envelope, route, then decode with JSON Pointers.
+//! Anything the sniffer does not recognise (an escaped key or tag, a tag inside a value)
+//! goes the slow way: probe the envelope, route, then decode with JSON Pointers.
 
 use std::sync::LazyLock;
 
@@ -16,9 +16,10 @@ use memchr::memmem;
 use crate::primitives::SUBSCRIPTION_CHANNEL;
 use crate::registry::{self, Family, MessageKind};
 
-/// The message type `text` claims, when its tag can be read from where messages usually put it:
-/// the first element of a media array, the first key of an object, or an assistant payload's
-/// first `type` member (or its `action`, past plain fields).
+/// The message type `text` claims, when its tag can be read from where messages put it: the
+/// first element of a media array, a top-level `type` or `event_type` member (the first one
+/// usually, found past any others), or for an assistant update its `channel` and its
+/// payload's `type` member (or `action`).
 pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
     if let Some(kind) = tag_at_the_very_start(text) {
         return Some(kind);
@@ -26,18 +27,73 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
     let mut cursor = Cursor { text, bytes: text.as_bytes(), at: 0 };
     match cursor.next_token()? {
         b'[' => registry::find(Family::Media, cursor.string()?),
-        b'{' => {
-            let key = cursor.string()?;
-            cursor.expect(b':')?;
-            let value = cursor.string()?;
-            match key {
-                "type" => registry::find(Family::Health, value).or_else(|| registry::find(Family::Stream, value)),
-                "event_type" => registry::find(Family::Simulation, value),
-                "channel" if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
-                "channel" => assistant_update(&mut cursor),
-                _ => None,
+        b'{' => object_tag(&mut cursor),
+        _ => None,
+    }
+}
+
+/// After an object's `{`: its members walked until one names the type. When the first does
+/// not, the last member is looked at before the walk: writers that put the tag after the
+/// fields (a model declaring it last) put it there.
+fn object_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+    let mut payload = None;
+    let mut first = true;
+    loop {
+        let key = cursor.string()?;
+        cursor.expect(b':')?;
+        match key {
+            "type" | "event_type" => return tagged_kind(key, cursor.string()?),
+            "channel" => {
+                let value = cursor.string()?;
+                return match payload {
+                    _ if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
+                    None => assistant_update(cursor),
+                    // The payload came first: its tag is behind the cursor.
+                    Some(at) => {
+                        cursor.at = at;
+                        earlier_payload_tag(cursor)
+                    }
+                };
+            }
+            other => {
+                if first && let Some(kind) = tag_at_the_end(cursor.text) {
+                    return Some(kind);
+                }
+                if other == "payload" {
+                    payload = Some(cursor.at);
+                }
+                cursor.skip_value()?;
             }
         }
+        first = false;
+        cursor.expect(b',')?;
+    }
+}
+
+/// The kind a top-level `type` or `event_type` member names.
+fn tagged_kind(key: &str, value: &str) -> Option<&'static MessageKind> {
+    match key {
+        "type" => registry::find(Family::Health, value).or_else(|| registry::find(Family::Stream, value)),
+        _ => registry::find(Family::Simulation, value),
+    }
+}
+
+/// The kind named by the object's last member, read backwards from its closing brace, when
+/// that member is a tag, or a channel (the payload's tag is then searched from the start).
+fn tag_at_the_end(text: &str) -> Option<&'static MessageKind> {
+    const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+    let rest = text.trim_end_matches(WHITESPACE).strip_suffix('}')?.trim_end_matches(WHITESPACE);
+    let (rest, value) = rest.strip_suffix('"')?.rsplit_once('"')?;
+    let rest = rest.trim_end_matches(WHITESPACE).strip_suffix(':')?.trim_end_matches(WHITESPACE);
+    let (rest, key) = rest.strip_suffix('"')?.rsplit_once('"')?;
+    // A backslash would make these quotes escaped ones, inside some string.
+    if value.contains('\\') || key.contains('\\') || !rest.trim_end_matches(WHITESPACE).ends_with([',', '{']) {
+        return None;
+    }
+    match key {
+        "type" | "event_type" => tagged_kind(key, value),
+        "channel" if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
+        "channel" => first_type_member(&mut Cursor { text, bytes: text.as_bytes(), at: 0 }).flatten(),
         _ => None,
     }
 }
@@ -61,26 +117,41 @@ fn tag_at_the_very_start(text: &str) -> Option<&'static MessageKind> {
 /// After `{"channel": "...",`: the kind named by the payload's `type`. A payload with `action`
 /// is a subscription request.
 fn assistant_update(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+    first_type_member(cursor).unwrap_or_else(|| walk_to_payload_tag(cursor))
+}
+
+/// At the payload of an update whose channel comes after it: as [`assistant_update`].
+fn earlier_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+    first_type_member(cursor).unwrap_or_else(|| payload_tag(cursor))
+}
+
+/// The kind the first `"type":"` after the cursor names, if there is one (else the cursor
+/// stays where it was).
+fn first_type_member(cursor: &mut Cursor) -> Option<Option<&'static MessageKind>> {
     // Searching for the member beats walking the fields before it. Outside strings it can only
     // be a `type` member (a quote inside a string is escaped); if it is not the payload's, the
     // guessed type rejects the message and the slow path decides.
     static TYPE_MEMBER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(br#""type":""#));
-    if let Some(found) = TYPE_MEMBER.find(&cursor.bytes[cursor.at..]) {
-        cursor.at += found + br#""type":"#.len();
-        let tag = cursor.string()?;
-        return registry::find(Family::Assistant, tag).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL);
-    }
-    walk_to_payload_tag(cursor)
+    let found = TYPE_MEMBER.find(&cursor.bytes[cursor.at..])?;
+    cursor.at += found + br#""type":"#.len();
+    let tag = cursor.string();
+    Some(tag.and_then(|tag| registry::find(Family::Assistant, tag)).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL))
 }
 
-/// The slow way of [`assistant_update`]: past any plain fields (strings, numbers, booleans,
-/// null), which also finds a `type` with spaces around its colon, or an `action`.
+/// The slow way of [`assistant_update`], from the comma after the channel.
 fn walk_to_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
     cursor.expect(b',')?;
     if cursor.string()? != "payload" {
         return None;
     }
     cursor.expect(b':')?;
+    payload_tag(cursor)
+}
+
+/// The tag of the payload object at the cursor: its `type` member (or an `action`) past any
+/// plain fields (strings, numbers, booleans, null), which also finds a `type` with spaces
+/// around its colon.
+fn payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
     cursor.expect(b'{')?;
     loop {
         let key = cursor.string()?;
@@ -134,21 +205,54 @@ impl<'a> Cursor<'a> {
     /// arrays are not plain.
     fn skip_plain_value(&mut self) -> Option<()> {
         match self.next_token()? {
-            b'"' => loop {
-                let end = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..])?;
-                self.at += end + 1;
-                if self.bytes[self.at - 1] == b'"' {
-                    return Some(());
-                }
-                self.at += 1;
-            },
+            b'"' => self.skip_string_rest(),
             b'{' | b'[' => None,
-            _ => {
-                let rest = &self.bytes[self.at..];
-                self.at += rest.iter().position(|&b| matches!(b, b',' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))?;
-                Some(())
+            _ => self.skip_scalar_rest(),
+        }
+    }
+
+    /// Skips any value, objects and arrays whole. Only brackets and strings are followed:
+    /// what is between them is judged by the type the sniffer guesses.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.next_token()? {
+            b'"' => return self.skip_string_rest(),
+            b'{' | b'[' => {}
+            b'}' | b']' | b',' | b':' => return None,
+            _ => return self.skip_scalar_rest(),
+        }
+        // One byte at a time inside: most bytes are in strings, which are skipped whole.
+        let mut depth = 1_usize;
+        while depth > 0 {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            match byte {
+                b'"' => self.skip_string_rest()?,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                _ => {}
             }
         }
+        Some(())
+    }
+
+    /// Past a string's closing quote, from inside it.
+    fn skip_string_rest(&mut self) -> Option<()> {
+        loop {
+            let end = memchr::memchr2(b'"', b'\\', self.bytes.get(self.at..)?)?;
+            self.at += end + 1;
+            if self.bytes[self.at - 1] == b'"' {
+                return Some(());
+            }
+            // The escaped character; a cut after the backslash ends in the `get` above.
+            self.at += 1;
+        }
+    }
+
+    /// To the end of a number or literal, from its second byte.
+    fn skip_scalar_rest(&mut self) -> Option<()> {
+        let rest = &self.bytes[self.at..];
+        self.at += rest.iter().position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))?;
+        Some(())
     }
 }
 
@@ -180,9 +284,34 @@ mod tests {
     }
 
     #[test]
+    fn tags_are_found_past_other_members() {
+        assert_eq!(tag(r#"{"session_id":"s","type":"ping"}"#), Some("ping"));
+        assert_eq!(
+            tag(r#"{ "data" : {"a":[1,{"type":"x"}],"b":"]\"}"} , "n":-1.5e3,"t":true, "event_type":"agent_message"}"#),
+            Some("agent_message")
+        );
+        assert_eq!(tag(r#"{"payload":{"a":{},"type":"tool"},"channel":"c"}"#), Some("tool"));
+        assert_eq!(tag(r#"{"payload":{"n":1, "type" : "error"},"channel":"c"}"#), Some("error"));
+        assert_eq!(tag(r#"{"payload":{"action":"subscribe"},"channel":"subscription"}"#), Some("subscription"));
+        // Last, found from the end without the walk; and a quote in a string is not a member.
+        assert_eq!(tag("{\"session_id\":\"s\",\"type\" : \"ping\"\n}\n"), Some("ping"));
+        assert_eq!(tag(r#"{"data":{"a":1},"event_type":"agent_message"}"#), Some("agent_message"));
+        assert_eq!(tag(r#"{"payload":{"a":[1],"type":"tool"},"channel":"c"}"#), Some("tool"));
+        assert_eq!(tag(r#"{"a":"x\",\"type\":\"ping\"","type":"alert"}"#), Some("alert"));
+    }
+
+    #[test]
     fn anything_else_is_left_to_the_slow_path() {
         for text in [
-            r#"{"session_id":"s","type":"ping"}"#,
+            r#"{"session_id":{"type":"ping"}}"#,
+            r#"{"a":1]],"type":"ping","b":2}"#,
+            r#"{"a":"open"#,
+            r#"{"a":,"type":"ping","b":2}"#,
+            r#"{"payload":{"a":{}},"channel":"c"}"#,
+            // Cut inside an escape: the scanners must stop at the end, not run past it.
+            r#"{"channel":"c","payload":{"a":"\"#,
+            r#"{"a":"\"#,
+            r#"{"a":["\"#,
             r#"{"type":"p\u0069ng"}"#,
             r#"{"type":"nope"}"#,
             r#"{"channel":"c","payload":{"type":"subscription"}}"#,
