@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex_automata::meta::{Config, Regex};
 
 /// What a redacted secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
@@ -23,9 +23,17 @@ struct Pattern {
     group: usize,
 }
 
+/// The patterns, compiled on the first text that may hold a secret. Without the literal
+/// prefilters that `regex` would extract from them: extracting those (from the patterns' many
+/// case-insensitive names) was most of a startup of several milliseconds, during which the
+/// other threads of `--jobs` wait for the findings to be printed, and [`MAYBE_SECRET`] already
+/// filters the texts by literals.
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.replace('_', "[_-]");
-    let build = |regex: String, group| Pattern { regex: Regex::new(&regex).expect("valid redaction pattern"), group };
+    let build = |regex: String, group| {
+        let regex = Regex::builder().configure(Config::new().auto_prefilter(false)).build(&regex);
+        Pattern { regex: regex.expect("valid redaction pattern"), group }
+    };
     vec![
         // "token": "...", also escaped (JSON inside a JSON string) and cut off (a truncated line).
         build(format!(r#"(?i)\\?"(?:{fields})\\?"\s*:\s*\\?"((?:[^"\\]|\\[^"])*)"#), 1),
@@ -45,11 +53,6 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         build(r#"(?i)\b[a-z][a-z0-9+.-]*://([^/\s:@"']+(?::[^/\s@"']*)?)@"#.to_owned(), 1),
     ]
 });
-
-/// All patterns at once: one pass tells whether a text needs the patterns' captures at all
-/// (most texts don't, and capturing runs every pattern separately).
-static ANY_SECRET: LazyLock<RegexSet> =
-    LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|pattern| pattern.regex.as_str())).expect("valid patterns"));
 
 /// What every pattern needs somewhere in a text: a piece of a secret field's name, a scheme,
 /// `=` or `://`. Much quicker to look for than the patterns themselves, and most texts have
@@ -76,13 +79,14 @@ fn may_hold_a_secret(text: &str) -> bool {
 
 /// The byte ranges of `text` that hold secrets, sorted and without overlaps.
 pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
-    if !may_hold_a_secret(text) || !ANY_SECRET.is_match(text) {
+    if !may_hold_a_secret(text) {
         return Vec::new();
     }
     let mut ranges: Vec<Range<usize>> = PATTERNS
         .iter()
         .flat_map(|pattern| {
-            pattern.regex.captures_iter(text).filter_map(|captures| captures.get(pattern.group).map(|m| m.range()))
+            let groups = pattern.regex.captures_iter(text);
+            groups.filter_map(|captures| captures.get_group(pattern.group).map(|span| span.range()))
         })
         .filter(|range| !range.is_empty() && &text[range.clone()] != REDACTED)
         .collect();
@@ -166,7 +170,7 @@ mod tests {
             ];
             // Also among other characters, which the quick look reads byte by byte.
             for text in texts.into_iter().flat_map(|text| [format!("é→ {text} ü"), text]) {
-                if ANY_SECRET.is_match(&text) {
+                if PATTERNS.iter().any(|pattern| pattern.regex.is_match(&text)) {
                     matched += 1;
                     assert!(may_hold_a_secret(&text), "{text}");
                 }
@@ -178,8 +182,9 @@ mod tests {
     #[test]
     fn only_two_characters_fold_into_ascii_letters() {
         let letter = Regex::new("(?i)^[a-z]$").unwrap();
-        let folded: Vec<char> =
-            (char::MIN..=char::MAX).filter(|c| !c.is_ascii() && letter.is_match(c.encode_utf8(&mut [0; 4]))).collect();
+        let folded: Vec<char> = (char::MIN..=char::MAX)
+            .filter(|c| !c.is_ascii() && letter.is_match(&*c.encode_utf8(&mut [0; 4])))
+            .collect();
         let mut expected = FOLDED_INTO_ASCII.to_vec();
         expected.sort();
         assert_eq!(folded, expected);
