@@ -285,19 +285,25 @@ mod tests {
 
     #[test]
     fn tags_are_found_past_other_members() {
+        // Last: read backwards from the closing brace; a quote in a string is not a member.
         assert_eq!(tag(r#"{"session_id":"s","type":"ping"}"#), Some("ping"));
-        assert_eq!(
-            tag(r#"{ "data" : {"a":[1,{"type":"x"}],"b":"]\"}"} , "n":-1.5e3,"t":true, "event_type":"agent_message"}"#),
-            Some("agent_message")
-        );
-        assert_eq!(tag(r#"{"payload":{"a":{},"type":"tool"},"channel":"c"}"#), Some("tool"));
-        assert_eq!(tag(r#"{"payload":{"n":1, "type" : "error"},"channel":"c"}"#), Some("error"));
-        assert_eq!(tag(r#"{"payload":{"action":"subscribe"},"channel":"subscription"}"#), Some("subscription"));
-        // Last, found from the end without the walk; and a quote in a string is not a member.
         assert_eq!(tag("{\"session_id\":\"s\",\"type\" : \"ping\"\n}\n"), Some("ping"));
         assert_eq!(tag(r#"{"data":{"a":1},"event_type":"agent_message"}"#), Some("agent_message"));
-        assert_eq!(tag(r#"{"payload":{"a":[1],"type":"tool"},"channel":"c"}"#), Some("tool"));
         assert_eq!(tag(r#"{"a":"x\",\"type\":\"ping\"","type":"alert"}"#), Some("alert"));
+        assert_eq!(tag(r#"{"payload":{"a":[1],"type":"tool"},"channel":"c"}"#), Some("tool"));
+        assert_eq!(tag(r#"{"payload":{"action":"subscribe"},"channel":"subscription"}"#), Some("subscription"));
+        // In the middle: the top-level members walked, values skipped whole (nested tags,
+        // brackets and escaped quotes in strings included).
+        assert_eq!(
+            tag(r#"{ "data" : {"a":[1,{"type":"x"}],"b":"]\"}"} , "n":-1.5e3,"type":"ping", "t":true}"#),
+            Some("ping")
+        );
+        assert_eq!(
+            tag(r#"{"data":[{"event_type":"x"}],"event_type":"agent_message","n":null}"#),
+            Some("agent_message")
+        );
+        assert_eq!(tag(r#"{"payload":{"n":1, "type" : "error"},"channel":"c","x":1}"#), Some("error"));
+        assert_eq!(tag(r#"{"payload":{"a":{},"type":"tool"},"channel":"c","x":1}"#), Some("tool"));
     }
 
     #[test]
