@@ -189,9 +189,17 @@ impl<'a> Cursor<'a> {
         found
     }
 
-    /// A string without escapes or control characters (serde reads any other), without its quotes.
+    /// A string without escapes or control characters (serde reads any other), without its
+    /// quotes: how keys are read.
     pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
         self.byte(b'"')?;
+        self.plain_string_rest()
+    }
+
+    /// [`Cursor::plain_string`] after the opening quote; the cursor stays where it is when
+    /// the string is not plain. Always inlined: it is on the path of every key and string.
+    #[inline(always)]
+    fn plain_string_rest(&mut self) -> Option<&'a str> {
         let start = self.at;
         let length = string_end(self.rest())?;
         self.at += length + 1;
@@ -205,13 +213,10 @@ impl<'a> Cursor<'a> {
     pub(crate) fn string(&mut self) -> Option<&str> {
         self.byte(b'"')?;
         let start = self.at;
-        let stop = stop_byte(self.rest())?;
-        if self.rest()[stop] != b'"' {
-            return self.escaped_string(start);
+        match self.plain_string_rest() {
+            Some(text) => Some(text),
+            None => self.escaped_string(start),
         }
-        self.at += stop + 1;
-        // Both ends are next to an ASCII quote, so both are character boundaries.
-        self.text.get(start..start + stop)
     }
 
     /// The rest of [`Cursor::string`], for a string with a stop byte that is not its end.
