@@ -125,13 +125,13 @@ fn earlier_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
     first_type_member(cursor).unwrap_or_else(|| payload_tag(cursor))
 }
 
-/// The kind the first `"type":"` after the cursor names, if there is one (else the cursor
-/// stays where it was).
+/// The kind the first `"type":` after the cursor names, if there is one (else the cursor
+/// stays where it was). The value may follow a space, as `json.dumps` writes it.
 fn first_type_member(cursor: &mut Cursor) -> Option<Option<&'static MessageKind>> {
     // Searching for the member beats walking the fields before it. Outside strings it can only
     // be a `type` member (a quote inside a string is escaped); if it is not the payload's, the
     // guessed type rejects the message and the slow path decides.
-    static TYPE_MEMBER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(br#""type":""#));
+    static TYPE_MEMBER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(br#""type":"#));
     let found = TYPE_MEMBER.find(&cursor.bytes[cursor.at..])?;
     cursor.at += found + br#""type":"#.len();
     let tag = cursor.string();
@@ -277,6 +277,7 @@ mod tests {
             Some("tool")
         );
         assert_eq!(tag(r#"{"channel":"c","payload":{"action":"subscribe"}}"#), Some("subscription"));
+        assert_eq!(tag(r#"{"channel": "c", "payload": {"message": "m", "type": "tool"}}"#), Some("tool"));
         assert_eq!(tag(r#"{"channel":"c","payload":{"message":"m","type" : "error"}}"#), Some("error"));
         // Only a guess: the first `type` member, wherever it is. The guessed type rejects it.
         assert_eq!(tag(r#"{"channel":"c","payload":{"meta":{"type":"tool"},"type":"status"}}"#), Some("tool"));
