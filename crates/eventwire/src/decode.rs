@@ -288,7 +288,7 @@ pub fn check_canonical(text: &str) -> Option<Checked> {
     (kind.check)(Input::Canonical(text), kind).ok().map(|facts| Checked { kind, facts })
 }
 
-/// The type the fast path's router guesses for `text` ([`crate::sniff`]), for tests to see
+/// The type the fast path's router guesses for `text` (`sniff.rs`), for tests to see
 /// which messages take the fast path.
 #[doc(hidden)]
 pub fn sniffed(text: &str) -> Option<&'static MessageKind> {
@@ -342,7 +342,8 @@ pub(crate) enum Input<'a> {
     /// The fast path: the text, without tracking where an error is (its error is discarded).
     Unlocated(&'a str),
     /// The text, read by the check-only twin's canonical layout alone: an error (unlocated, and
-    /// discarded) whenever the layout gives up. Tests and benchmarks only.
+    /// discarded) whenever the layout gives up. [`check`] reads it so when the envelope names
+    /// a type the sniffer did not guess; tests read it through [`check_canonical`].
     Canonical(&'a str),
 }
 
