@@ -2,9 +2,10 @@
 //! each WebSocket entry's `_webSocketMessages`. Entries and messages are streamed one at a time,
 //! so a gigabyte HAR never sits in memory; only the current message does, up to the size cap.
 
-use std::cell::Cell;
+mod splitter;
+
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -15,6 +16,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
 use crate::socketio;
+
+use splitter::{Shared, Splitter, Whole};
 
 /// Why a HAR cannot be read further.
 #[derive(Debug)]
@@ -29,56 +32,9 @@ pub(crate) enum HarError {
     },
 }
 
-/// Counts bytes read and fails a read that goes past the current record's limit.
-struct Guarded<'r> {
-    inner: &'r mut dyn BufRead,
-    /// Bytes taken from `inner` in blocks and not yet read. serde_json reads a stream one byte
-    /// at a time; a call through `dyn BufRead` for each byte was most of a HAR's time.
-    block: Box<[u8]>,
-    /// The unread part of `block`.
-    unread: std::ops::Range<usize>,
-    guard: Rc<Guard>,
-}
-
-impl<'r> Guarded<'r> {
-    fn new(inner: &'r mut dyn BufRead, guard: Rc<Guard>) -> Self {
-        Guarded { inner, block: vec![0; crate::source::BUFFER].into_boxed_slice(), unread: 0..0, guard }
-    }
-}
-
-#[derive(Default)]
-struct Guard {
-    consumed: Cell<u64>,
-    limit: Cell<Option<u64>>,
-    tripped: Cell<bool>,
-}
-
-impl Read for Guarded<'_> {
-    #[inline]
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.unread.is_empty() {
-            self.unread = 0..self.inner.read(&mut self.block)?;
-        }
-        let n = buf.len().min(self.unread.len());
-        match n {
-            0 => {}
-            1 => buf[0] = self.block[self.unread.start],
-            _ => buf[..n].copy_from_slice(&self.block[self.unread.start..self.unread.start + n]),
-        }
-        self.unread.start += n;
-        let consumed = self.guard.consumed.get() + n as u64;
-        self.guard.consumed.set(consumed);
-        if self.guard.limit.get().is_some_and(|limit| consumed > limit) {
-            self.guard.tripped.set(true);
-            return Err(io::Error::other("record larger than the size cap"));
-        }
-        Ok(n)
-    }
-}
-
 struct State<'a, 'v> {
     validator: &'a mut Validator<'v>,
-    guard: Rc<Guard>,
+    shared: Rc<Shared>,
     cap: u64,
     /// The output failed; validation stops with this error.
     failure: Option<io::Error>,
@@ -99,23 +55,47 @@ impl State<'_, '_> {
 
 /// Validates the WebSocket messages of a HAR capture.
 pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Validator) -> Result<(), HarError> {
-    let guard = Rc::new(Guard::default());
+    read_with(reader, cap, validator, true, Rc::new(Shared::default()))
+}
+
+/// `cutting: false` has serde_json read every byte of the stream itself (tests compare the two).
+fn read_with(
+    reader: &mut dyn BufRead,
+    cap: u64,
+    validator: &mut Validator,
+    cutting: bool,
+    shared: Rc<Shared>,
+) -> Result<(), HarError> {
     let mut state =
-        State { validator, guard: guard.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
-    let mut deserializer = serde_json::Deserializer::from_reader(Guarded::new(reader, guard.clone()));
+        State { validator, shared: shared.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
+    let mut deserializer = serde_json::Deserializer::from_reader(Splitter::new(reader, shared.clone(), cap, cutting));
     let result = Root(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Some(failure) = state.failure.take() {
         return Err(HarError::Io(failure));
     }
-    if guard.tripped.get() {
+    if shared.tripped.get() {
         let (entry, message) = state.current;
         return Err(HarError::TooLarge { entry, message });
     }
     match result {
         Err(error) if error.is_io() => Err(HarError::Io(error.into())),
-        Err(error) => Err(HarError::Invalid(format!("{error} (after {} entries)", state.entries))),
+        Err(error) => Err(HarError::Invalid(format!("{} (after {} entries)", in_file(&error, &shared), state.entries))),
         Ok(()) if !state.found_log => Err(HarError::Invalid("no `log` object: this is JSON, but not a HAR".into())),
         Ok(()) => Ok(()),
+    }
+}
+
+/// serde_json's message for `error`, at the place in the file where it stopped reading (it saw
+/// two-byte stand-ins where the splitter cut values out).
+fn in_file(error: &serde_json::Error, shared: &Shared) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) if error.line() != 0 => {
+            let (line, column) = shared.positions.get().in_file(error.line(), error.column());
+            format!("{message} at line {line} column {column}")
+        }
+        _ => text,
     }
 }
 
@@ -149,7 +129,7 @@ map_visitor!(Root, "a HAR object with `log`", |self, key, map| {
         self.0.found_log = true;
         map.next_value_seed(Log(&mut *self.0))?;
     } else {
-        map.next_value::<IgnoredAny>()?;
+        map.next_value_seed(Whole::<IgnoredAny>::new(&self.0.shared))?;
     }
 });
 
@@ -158,7 +138,7 @@ map_visitor!(Log, "the HAR `log` object", |self, key, map| {
     if key == "entries" {
         map.next_value_seed(Entries(&mut *self.0))?;
     } else {
-        map.next_value::<IgnoredAny>()?;
+        map.next_value_seed(Whole::<IgnoredAny>::new(&self.0.shared))?;
     }
 });
 
@@ -272,21 +252,22 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
         f.write_str("a HAR entry object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let shared = Rc::clone(&self.state.shared);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*key {
                 "request" => {
-                    if let Some(url) = map.next_value::<Request>()?.url {
+                    if let Some(url) = map.next_value_seed(Whole::<Request>::new(&shared))?.url {
                         self.socket.set_url(url);
                     }
                 }
-                "response" => self.socket.status = map.next_value::<Response>()?.status,
-                "_resourceType" => self.socket.resource_type = map.next_value()?,
+                "response" => self.socket.status = map.next_value_seed(Whole::<Response>::new(&shared))?.status,
+                "_resourceType" => self.socket.resource_type = map.next_value_seed(Whole::new(&shared))?,
                 "_webSocketMessages" => {
                     self.socket.has_message_list = true;
                     map.next_value_seed(Messages { state: &mut *self.state, socket: &mut *self.socket })?;
                 }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(Whole::<IgnoredAny>::new(&shared))?;
                 }
             }
         }
@@ -329,10 +310,10 @@ impl<'de> Visitor<'de> for Messages<'_, '_, '_> {
         loop {
             let number = self.socket.messages + 1;
             self.state.current = (self.socket.entry, number);
-            let guard = self.state.guard.clone();
-            guard.limit.set(Some(guard.consumed.get() + self.state.cap));
-            let message = seq.next_element::<WebSocketMessage>()?;
-            guard.limit.set(None);
+            let shared = Rc::clone(&self.state.shared);
+            shared.limit.set(Some(shared.consumed.get() + self.state.cap));
+            let message = seq.next_element_seed(Whole::<WebSocketMessage>::new(&shared))?;
+            shared.limit.set(None);
             let Some(message) = message else { return Ok(()) };
             self.socket.messages = number;
             let result = check(self.state.validator, self.socket, number, message);
@@ -383,5 +364,136 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         validator.frame(&record)
     } else {
         validator.message(&record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Event;
+
+    const DEVTOOLS: &str = include_str!("../../../tests/captures/devtools.har");
+    const SECRETS: &str = include_str!("../../../tests/secrets/secrets.har");
+    const BROKEN: &str = include_str!("../../../tests/secrets/broken.har");
+    const LINES: &str = include_str!("../../../tests/captures/mixed.jsonl");
+
+    /// Everything reading `har` gives: the events, the outcome and the counts, and how many
+    /// values the splitter had taken whole.
+    fn run(har: &[u8], cap: u64, cutting: bool) -> (Vec<String>, String, usize) {
+        let mut events = Vec::new();
+        let mut sink = |event: Event| {
+            events.push(format!("{event:?}"));
+            Ok(())
+        };
+        let mut validator = Validator::new(None, true, &mut sink);
+        let shared = Rc::new(Shared::default());
+        let result = read_with(&mut &har[..], cap, &mut validator, cutting, shared.clone());
+        let finished = validator.finish(result.is_ok());
+        let outcome = format!("{result:?} {finished:?} {:?}", validator.into_summary());
+        (events, outcome, shared.taken.get())
+    }
+
+    /// A HAR of generated messages, compact, with what makes a splitter's life hard: escapes
+    /// in keys and texts, a non-ASCII text, binary messages, keys in another order, members
+    /// it skips before and after the messages, `null` and empty message lists.
+    fn generated() -> String {
+        let mut messages: Vec<serde_json::Value> = Vec::new();
+        for (index, line) in LINES.trim_start_matches('\u{feff}').lines().enumerate() {
+            let kind = if index % 2 == 0 { "send" } else { "receive" };
+            messages.push(serde_json::json!({ "type": kind, "time": 1.5 + index as f64, "opcode": 1, "data": line }));
+        }
+        messages.push(serde_json::json!({ "data": "{\"type\":\"ping\",\"session_id\":\"é \\u00e9 😀\",\"timestamp\":1}", "type": "send", "opcode": 1 }));
+        messages.push(serde_json::json!({ "type": "receive", "opcode": 2, "data": "AAEC" }));
+        messages.push(serde_json::json!({ "type": "receive", "opcode": 2, "data": "not base64!" }));
+        messages.push(serde_json::json!(["send", 1, "{\"type\":\"ping\"}"]));
+        let entry = serde_json::json!({
+            "_initiator": { "type": "script", "stack": [[1, 2, {"a": "]}\"\\"}]] },
+            "_resourceType": "websocket",
+            "_webSocketMessages": messages,
+            "request": { "method": "GET", "url": "ws://127.0.0.1:8000/ws?token=SECRET-generated", "headers": [] },
+            "response": { "status": 101 },
+            "time": -1,
+            "timings": { "blocked": -1.0e-3, "wait": 0, "flag": true, "none": null },
+        });
+        let later =
+            serde_json::json!({ "request": { "url": "wss://127.0.0.1/api/stream/ws/1" }, "_webSocketMessages": null });
+        let empty =
+            serde_json::json!({ "request": { "url": "ws://127.0.0.1/socket.io/?EIO=4" }, "_webSocketMessages": [] });
+        let har = serde_json::json!({ "log": { "version": "1.2", "pages": [], "entries": [entry, later, empty] }, "extra": [1] });
+        har.to_string().replace("\"_resourceType\"", "\"_resource\\u0054ype\"")
+    }
+
+    /// The HARs the tests read, pretty-printed and compact.
+    fn hars() -> Vec<String> {
+        let devtools: serde_json::Value = serde_json::from_str(DEVTOOLS).unwrap();
+        let generated = generated();
+        let pretty: serde_json::Value = serde_json::from_str(&generated).unwrap();
+        vec![
+            DEVTOOLS.to_owned(),
+            devtools.to_string(),
+            generated,
+            serde_json::to_string_pretty(&pretty).unwrap(),
+            SECRETS.to_owned(),
+            BROKEN.to_owned(),
+        ]
+    }
+
+    /// A small deterministic generator (xorshift), so that failures repeat.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, bound: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % bound as u64) as usize
+        }
+    }
+
+    fn assert_same(har: &[u8], cap: u64, what: &str) {
+        let (events, outcome, _) = run(har, cap, true);
+        let (expected_events, expected_outcome, taken) = run(har, cap, false);
+        assert_eq!(taken, 0, "nothing is cut when cutting is off");
+        assert_eq!(outcome, expected_outcome, "{what}: {}", String::from_utf8_lossy(har));
+        assert_eq!(events, expected_events, "{what}: {}", String::from_utf8_lossy(har));
+    }
+
+    #[test]
+    fn the_splitter_takes_every_message_and_skipped_member_whole() {
+        for har in hars().iter().take(4) {
+            let (events, outcome, taken) = run(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, true);
+            let messages = events.iter().filter(|event| event.starts_with("Message(")).count();
+            assert!(outcome.starts_with("Ok(())"), "{outcome}");
+            assert!(messages > 20 && taken > messages, "{taken} values taken for {messages} messages");
+        }
+    }
+
+    /// Cutting never changes an answer: on intact, damaged and capped HARs the events, the
+    /// outcome and the error (its position included) are those of serde_json reading every byte.
+    #[test]
+    fn cutting_values_out_changes_no_answer() {
+        let mut rng = Rng(2026);
+        const BYTES: &[u8] = b"{}[],:\"\\ \n0a\x01\xff";
+        for har in hars() {
+            let har = har.into_bytes();
+            assert_same(&har, crate::DEFAULT_MAX_RECORD_BYTES, "intact");
+            for _ in 0..40 {
+                let cap = 40 + rng.below(400) as u64;
+                assert_same(&har, cap, &format!("cap {cap}"));
+            }
+            for round in 0..400 {
+                let at = rng.below(har.len());
+                let mut damaged = har.clone();
+                match round % 4 {
+                    0 => damaged.truncate(at),
+                    1 => damaged[at] = BYTES[rng.below(BYTES.len())],
+                    2 => damaged.insert(at, BYTES[rng.below(BYTES.len())]),
+                    _ => {
+                        damaged.remove(at);
+                    }
+                }
+                assert_same(&damaged, crate::DEFAULT_MAX_RECORD_BYTES, &format!("round {round} at {at}"));
+            }
+        }
     }
 }

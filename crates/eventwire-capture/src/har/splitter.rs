@@ -1,0 +1,653 @@
+//! The byte stream under the HAR reader. serde_json reads a stream one byte at a time, through
+//! this reader; that was nine tenths of a HAR's time. So the splitter follows the HAR's
+//! structure, cuts each value the reader takes whole (a WebSocket message, `request`, a member
+//! it skips) out of the stream ahead of serde_json, and offers it to the reader, which parses it
+//! from a slice. When the reader takes the offer, serde_json is handed a two-byte stand-in
+//! (`{}`, `[]` or `""`) in its place; otherwise the value's own bytes follow.
+//!
+//! Nothing here decides an answer: a value is only taken when it parses as what the reader
+//! wants, and anything else (a value that does not parse, a value too long to cut, a structure
+//! the splitter does not follow) reaches serde_json byte for byte, as it did before. Error
+//! positions are mapped back from the stream serde_json saw to the file.
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, BufRead, Read};
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::rc::Rc;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny};
+
+/// The longest value cut out of the stream; a longer one reaches serde_json as it is.
+const CUT_LIMIT: usize = 1024 * 1024;
+
+/// What the splitter and the reader's visitors share: the size guard of the message being read,
+/// and the value on offer.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// Bytes handed to serde_json.
+    pub(super) consumed: Cell<u64>,
+    /// Reading past this many consumed bytes fails (the record size cap).
+    pub(super) limit: Cell<Option<u64>>,
+    /// Whether the limit was hit.
+    pub(super) tripped: Cell<bool>,
+    offer: RefCell<Offer>,
+    /// Where serde_json is, to map its error positions to the file.
+    pub(super) positions: Cell<Positions>,
+    /// How many values were taken whole (the tests check that the splitter does cut).
+    pub(super) taken: Cell<usize>,
+}
+
+/// The bytes read ahead of serde_json: whitespace, then maybe a value cut out whole.
+#[derive(Default)]
+struct Offer {
+    bytes: Vec<u8>,
+    /// Where the cut value is in `bytes`.
+    value: Range<usize>,
+    state: OfferState,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+enum OfferState {
+    /// No complete value was cut out.
+    #[default]
+    None,
+    /// A value was cut out and nobody has answered yet.
+    Open,
+    /// The reader took it: serde_json gets the stand-in.
+    Taken,
+    /// The reader did not take it: serde_json gets its bytes.
+    Declined,
+}
+
+impl Shared {
+    /// The value on offer parsed as `T`, when there is one and it parses. Otherwise `None`, and
+    /// serde_json reads the value from the stream with its own errors and positions.
+    fn take<T: DeserializeOwned>(&self) -> Option<T> {
+        let mut offer = self.offer.borrow_mut();
+        if offer.state != OfferState::Open {
+            return None;
+        }
+        let parsed = parse_whole::<T>(&offer.bytes[offer.value.clone()]);
+        offer.state = if parsed.is_some() { OfferState::Taken } else { OfferState::Declined };
+        self.taken.set(self.taken.get() + usize::from(parsed.is_some()));
+        parsed
+    }
+}
+
+fn parse_whole<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = T::deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
+}
+
+/// Deserializes a `T` the splitter cut out, or else from the stream. Use it where the reader
+/// takes a value whole.
+pub(super) struct Whole<'s, T> {
+    shared: &'s Shared,
+    kind: PhantomData<T>,
+}
+
+impl<'s, T> Whole<'s, T> {
+    pub(super) fn new(shared: &'s Shared) -> Self {
+        Whole { shared, kind: PhantomData }
+    }
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Whole<'_, T> {
+    type Value = T;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        match self.shared.take::<T>() {
+            Some(value) => {
+                <IgnoredAny as de::Deserialize>::deserialize(deserializer)?;
+                Ok(value)
+            }
+            None => T::deserialize(deserializer),
+        }
+    }
+}
+
+/// The containers of a HAR the reader walks into.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Frame {
+    Root,
+    Log,
+    Entries,
+    Entry,
+    Messages,
+}
+
+impl Frame {
+    fn is_object(self) -> bool {
+        matches!(self, Frame::Root | Frame::Log | Frame::Entry)
+    }
+
+    fn opener(self) -> u8 {
+        if self.is_object() { b'{' } else { b'[' }
+    }
+
+    fn closer(self) -> u8 {
+        if self.is_object() { b'}' } else { b']' }
+    }
+
+    /// What the reader does with the value of `key` in this object.
+    fn member(self, key: &str) -> Slot {
+        match (self, key) {
+            (Frame::Root, "log") => Slot::Walk(Frame::Log),
+            (Frame::Log, "entries") => Slot::Walk(Frame::Entries),
+            (Frame::Entry, "_webSocketMessages") => Slot::Walk(Frame::Messages),
+            _ => Slot::Whole,
+        }
+    }
+
+    /// What the reader does with an element of this array.
+    fn element(self) -> Slot {
+        if self == Frame::Entries { Slot::Walk(Frame::Entry) } else { Slot::Whole }
+    }
+}
+
+/// What the reader does with the value about to start.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Slot {
+    /// Walks into it when it is that container.
+    Walk(Frame),
+    /// Reads it whole (or skips it): it can be cut out.
+    Whole,
+}
+
+/// Where the splitter is in the HAR's structure. It follows the JSON grammar only as far as it
+/// needs to; on anything unexpected it is `Lost` and stops cutting (serde_json will reject the
+/// input there, or earlier).
+#[derive(Clone, Debug)]
+enum State {
+    /// Before a value; `closer` when `]` may come instead (an array's first element).
+    Value {
+        slot: Slot,
+        closer: bool,
+    },
+    /// Inside a number or a literal.
+    Scalar,
+    /// Inside a string or a container it does not walk into.
+    Nested(Matcher),
+    /// After a value: `,` or the closer (at the top: only whitespace).
+    AfterValue,
+    /// Before a key; `closer` when `}` may come instead.
+    Key {
+        closer: bool,
+    },
+    /// Inside a key, whose bytes are in `key`; `escaped` after a backslash.
+    InKey {
+        escaped: bool,
+    },
+    /// After a key, before its `:`.
+    Colon(Slot),
+    Lost,
+}
+
+/// Finds where a string or a container ends, without checking what is inside: the reader's
+/// parse does that.
+#[derive(Clone, Copy, Debug)]
+struct Matcher {
+    /// Open brackets.
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Matcher {
+    /// A matcher past a value's first byte, `{`, `[` or `"`.
+    fn after(first: u8) -> Self {
+        if first == b'"' {
+            Matcher { depth: 0, in_string: true, escaped: false }
+        } else {
+            Matcher { depth: 1, in_string: false, escaped: false }
+        }
+    }
+
+    /// Reads `bytes`; returns how many of them the value still takes, when it ends in them.
+    fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
+        let mut at = 0;
+        while at < bytes.len() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    at += 1;
+                    continue;
+                }
+                let hit = at + memchr::memchr2(b'"', b'\\', &bytes[at..])?;
+                at = hit + 1;
+                if bytes[hit] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(at);
+                    }
+                }
+                continue;
+            }
+            let byte = bytes[at];
+            at += 1;
+            match byte {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// Line and column (in bytes, from 0, as serde_json counts them) of the stream serde_json saw,
+/// and how far the file is ahead of it where values were replaced by stand-ins.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Positions {
+    line: u64,
+    column: u64,
+    /// File line minus seen line.
+    lines_ahead: u64,
+    /// File column minus seen column, on the current seen line.
+    columns_ahead: i64,
+    /// The last line that ended with its columns ahead, and by how much.
+    last_shifted_line: (u64, i64),
+}
+
+impl Default for Positions {
+    fn default() -> Self {
+        Positions { line: 1, column: 0, lines_ahead: 0, columns_ahead: 0, last_shifted_line: (0, 0) }
+    }
+}
+
+impl Positions {
+    fn advance(&mut self, byte: u8) {
+        if byte == b'\n' {
+            if self.columns_ahead != 0 {
+                self.last_shifted_line = (self.line, self.columns_ahead);
+            }
+            self.line += 1;
+            self.column = 0;
+            self.columns_ahead = 0;
+        } else {
+            self.column += 1;
+        }
+    }
+
+    /// Accounts for `value` (its first byte already counted) replaced by one closing byte.
+    fn replaced(&mut self, value: &[u8]) {
+        let before_closer = self.column as i64 + self.columns_ahead;
+        self.column += 1;
+        match memchr::memrchr(b'\n', value) {
+            None => self.columns_ahead = before_closer + value.len() as i64 - 1 - self.column as i64,
+            Some(last) => {
+                self.lines_ahead += memchr::memchr_iter(b'\n', value).count() as u64;
+                self.columns_ahead = (value.len() - 1 - last) as i64 - self.column as i64;
+            }
+        }
+    }
+
+    /// The file position of a position serde_json reported. That is where it stopped reading,
+    /// or before: on an error inside a container it still reads up to the container's closer.
+    /// It reads no value whole after an error, so nothing was replaced after that position.
+    pub(super) fn in_file(&self, line: usize, column: usize) -> (u64, u64) {
+        let line = line as u64;
+        let ahead = match line {
+            _ if line == self.line => self.columns_ahead,
+            _ if line == self.last_shifted_line.0 => self.last_shifted_line.1,
+            _ => 0,
+        };
+        (line + self.lines_ahead, (column as i64 + ahead).max(0) as u64)
+    }
+}
+
+/// The reader serde_json reads the HAR through.
+pub(super) struct Splitter<'r> {
+    inner: &'r mut dyn BufRead,
+    /// Bytes taken from `inner` in blocks and not yet handed on or cut out.
+    block: Box<[u8]>,
+    unread: Range<usize>,
+    shared: Rc<Shared>,
+    /// The record size cap.
+    cap: u64,
+    cutting: bool,
+    /// How far `shared.offer.bytes` has been handed on.
+    ahead_at: usize,
+    /// A read error met while reading ahead, returned once what came before it is handed on.
+    deferred: Option<io::Error>,
+    state: State,
+    frames: Vec<Frame>,
+    key: Vec<u8>,
+    /// Consumed bytes when the current WebSocket message began (after the previous one, or `[`):
+    /// the reader's size guard counts from there.
+    message_base: u64,
+}
+
+impl<'r> Splitter<'r> {
+    /// `cutting: false` hands every byte on (the reader as it was; tests compare the two).
+    pub(super) fn new(inner: &'r mut dyn BufRead, shared: Rc<Shared>, cap: u64, cutting: bool) -> Self {
+        Splitter {
+            inner,
+            block: vec![0; crate::source::BUFFER].into_boxed_slice(),
+            unread: 0..0,
+            shared,
+            cap,
+            cutting,
+            ahead_at: 0,
+            deferred: None,
+            state: State::Value { slot: Slot::Walk(Frame::Root), closer: false },
+            frames: Vec::new(),
+            key: Vec::new(),
+            message_base: 0,
+        }
+    }
+
+    fn advance(&self, byte: u8) {
+        let mut positions = self.shared.positions.get();
+        positions.advance(byte);
+        self.shared.positions.set(positions);
+    }
+
+    fn next_byte(&mut self) -> io::Result<Option<u8>> {
+        if let Some(byte) = self.next_ahead() {
+            return Ok(Some(byte));
+        }
+        if let Some(error) = self.deferred.take() {
+            return Err(error);
+        }
+        if self.unread.is_empty() && !self.refill()? {
+            return Ok(None);
+        }
+        let byte = self.block[self.unread.start];
+        self.unread.start += 1;
+        self.advance(byte);
+        self.follow(byte);
+        Ok(Some(byte))
+    }
+
+    fn refill(&mut self) -> io::Result<bool> {
+        self.unread = 0..self.inner.read(&mut self.block)?;
+        Ok(!self.unread.is_empty())
+    }
+
+    /// The next byte read ahead: whitespace, the value's first byte, then its closer in place of
+    /// the rest when the reader took it, else the rest.
+    fn next_ahead(&mut self) -> Option<u8> {
+        let shared = Rc::clone(&self.shared);
+        let mut offer = shared.offer.borrow_mut();
+        if self.ahead_at >= offer.bytes.len() {
+            return None;
+        }
+        if self.ahead_at == offer.value.start + 1 {
+            match offer.state {
+                OfferState::Taken => {
+                    self.ahead_at = offer.value.end;
+                    let mut positions = shared.positions.get();
+                    positions.replaced(&offer.bytes[offer.value.clone()]);
+                    shared.positions.set(positions);
+                    offer.state = OfferState::None;
+                    let closer = match offer.bytes[offer.value.start] {
+                        b'{' => b'}',
+                        b'[' => b']',
+                        _ => b'"',
+                    };
+                    drop(offer);
+                    self.follow(closer);
+                    return Some(closer);
+                }
+                OfferState::Open => offer.state = OfferState::Declined,
+                OfferState::None | OfferState::Declined => {}
+            }
+        }
+        let byte = offer.bytes[self.ahead_at];
+        self.ahead_at += 1;
+        drop(offer);
+        self.advance(byte);
+        self.follow(byte);
+        Some(byte)
+    }
+
+    /// Follows the structure past `byte`; reads ahead where a value that can be cut out may
+    /// start.
+    fn follow(&mut self, byte: u8) {
+        if let Some(slot) = self.step(byte) {
+            if self.cutting && slot == Slot::Whole {
+                self.read_ahead();
+            }
+        }
+    }
+
+    /// Moves the state past `byte`; returns the slot of a value that may start next.
+    fn step(&mut self, byte: u8) -> Option<Slot> {
+        let is_space = matches!(byte, b' ' | b'\n' | b'\r' | b'\t');
+        match self.state.clone() {
+            State::Lost => None,
+            State::Value { slot, closer } => {
+                if is_space {
+                    None
+                } else if closer && byte == b']' {
+                    self.close()
+                } else {
+                    self.start_value(slot, byte)
+                }
+            }
+            State::Scalar => {
+                if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'+' | b'.') {
+                    None
+                } else {
+                    self.state = State::AfterValue;
+                    self.step(byte)
+                }
+            }
+            State::Nested(mut matcher) => {
+                if matcher.scan(&[byte]).is_some() {
+                    self.value_ended();
+                } else {
+                    self.state = State::Nested(matcher);
+                }
+                None
+            }
+            State::AfterValue => match (self.frames.last(), byte) {
+                (_, _) if is_space => None,
+                (Some(frame), b',') if frame.is_object() => {
+                    self.state = State::Key { closer: false };
+                    None
+                }
+                (Some(&frame), b',') => {
+                    self.state = State::Value { slot: frame.element(), closer: false };
+                    Some(frame.element())
+                }
+                (Some(frame), b'}' | b']') if byte == frame.closer() => self.close(),
+                _ => self.lose(),
+            },
+            State::Key { closer } => match byte {
+                _ if is_space => None,
+                b'"' => {
+                    self.key.clear();
+                    self.state = State::InKey { escaped: false };
+                    None
+                }
+                b'}' if closer => self.close(),
+                _ => self.lose(),
+            },
+            State::InKey { escaped } => {
+                if byte == b'"' && !escaped {
+                    self.state = match self.key_slot() {
+                        Some(slot) => State::Colon(slot),
+                        None => State::Lost,
+                    };
+                } else {
+                    self.key.push(byte);
+                    self.state = State::InKey { escaped: byte == b'\\' && !escaped };
+                }
+                None
+            }
+            State::Colon(slot) => match byte {
+                _ if is_space => None,
+                b':' => {
+                    self.state = State::Value { slot, closer: false };
+                    Some(slot)
+                }
+                _ => self.lose(),
+            },
+        }
+    }
+
+    fn start_value(&mut self, slot: Slot, byte: u8) -> Option<Slot> {
+        match (slot, byte) {
+            (Slot::Walk(frame), _) if byte == frame.opener() => {
+                self.frames.push(frame);
+                if frame == Frame::Messages {
+                    self.message_base = self.shared.consumed.get() + 1;
+                }
+                if frame.is_object() {
+                    self.state = State::Key { closer: true };
+                    None
+                } else {
+                    self.state = State::Value { slot: frame.element(), closer: true };
+                    Some(frame.element())
+                }
+            }
+            (_, b'"' | b'{' | b'[') => {
+                self.state = State::Nested(Matcher::after(byte));
+                None
+            }
+            (_, b'-' | b'0'..=b'9' | b'a'..=b'z') => {
+                self.state = State::Scalar;
+                None
+            }
+            _ => self.lose(),
+        }
+    }
+
+    /// The current container ended.
+    fn close(&mut self) -> Option<Slot> {
+        self.frames.pop();
+        self.value_ended();
+        None
+    }
+
+    fn value_ended(&mut self) {
+        self.state = State::AfterValue;
+        if self.frames.last() == Some(&Frame::Messages) {
+            // The byte that ended the message has not been counted yet.
+            self.message_base = self.shared.consumed.get() + 1;
+        }
+    }
+
+    fn lose(&mut self) -> Option<Slot> {
+        self.state = State::Lost;
+        None
+    }
+
+    /// What the reader does with the value of the key just read; `None` when the key is not
+    /// valid JSON (serde_json rejects it).
+    fn key_slot(&self) -> Option<Slot> {
+        let frame = *self.frames.last()?;
+        if !self.key.contains(&b'\\') {
+            return Some(frame.member(std::str::from_utf8(&self.key).ok()?));
+        }
+        let mut quoted = Vec::with_capacity(self.key.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(&self.key);
+        quoted.push(b'"');
+        let key: String = serde_json::from_slice(&quoted).ok()?;
+        Some(frame.member(&key))
+    }
+
+    /// Reads ahead over whitespace, and cuts out the value that follows when it is a string or a
+    /// container no longer than the limit. Bytes read ahead are handed on from the offer.
+    fn read_ahead(&mut self) {
+        let shared = Rc::clone(&self.shared);
+        let mut offer = shared.offer.borrow_mut();
+        if self.ahead_at < offer.bytes.len() {
+            return;
+        }
+        offer.bytes.clear();
+        offer.value = 0..0;
+        offer.state = OfferState::None;
+        self.ahead_at = 0;
+        let Some(first) = self.skip_whitespace(&mut offer.bytes) else { return };
+        if !matches!(first, b'{' | b'[' | b'"') {
+            return;
+        }
+        let start = offer.bytes.len();
+        offer.bytes.push(first);
+        self.unread.start += 1;
+        let mut matcher = Matcher::after(first);
+        loop {
+            let chunk = &self.block[self.unread.clone()];
+            if let Some(end) = matcher.scan(chunk) {
+                offer.bytes.extend_from_slice(&chunk[..end]);
+                self.unread.start += end;
+                break;
+            }
+            offer.bytes.extend_from_slice(chunk);
+            self.unread.start = self.unread.end;
+            if offer.bytes.len() - start > CUT_LIMIT || !self.refill_ahead() {
+                return;
+            }
+        }
+        if self.frames.last() == Some(&Frame::Messages) {
+            // The reader's size guard fails a message when the bytes since the last one exceed
+            // the cap; such a message goes to serde_json, so that the guard trips as before.
+            let since = self.shared.consumed.get() + 1 - self.message_base;
+            if since + offer.bytes.len() as u64 > self.cap {
+                return;
+            }
+        }
+        offer.value = start..offer.bytes.len();
+        offer.state = OfferState::Open;
+    }
+
+    /// Copies whitespace ahead into `into`; returns the byte after it, left unread.
+    fn skip_whitespace(&mut self, into: &mut Vec<u8>) -> Option<u8> {
+        loop {
+            if self.unread.is_empty() && !self.refill_ahead() {
+                return None;
+            }
+            let chunk = &self.block[self.unread.clone()];
+            let spaces = chunk.iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')).count();
+            into.extend_from_slice(&chunk[..spaces]);
+            self.unread.start += spaces;
+            if let Some(&byte) = chunk.get(spaces) {
+                return Some(byte);
+            }
+        }
+    }
+
+    /// Refills the block while reading ahead; a read error is kept for its turn.
+    fn refill_ahead(&mut self) -> bool {
+        if self.deferred.is_some() {
+            return false;
+        }
+        match self.refill() {
+            Ok(more) => more,
+            Err(error) => {
+                self.deferred = Some(error);
+                false
+            }
+        }
+    }
+}
+
+impl Read for Splitter<'_> {
+    /// Hands on one byte at a time: serde_json asks for no more.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(slot) = buf.first_mut() else { return Ok(0) };
+        let Some(byte) = self.next_byte()? else { return Ok(0) };
+        *slot = byte;
+        let consumed = self.shared.consumed.get() + 1;
+        self.shared.consumed.set(consumed);
+        if self.shared.limit.get().is_some_and(|limit| consumed > limit) {
+            self.shared.tripped.set(true);
+            return Err(io::Error::other("record larger than the size cap"));
+        }
+        Ok(1)
+    }
+}
