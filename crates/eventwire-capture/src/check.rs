@@ -68,7 +68,7 @@ pub(crate) struct Record<'a> {
     /// Which way it travelled, when the capture records it.
     pub direction: Option<Direction>,
     /// Human notes shown with findings: log prefix, socket URL, direction (redacted later).
-    pub context: Vec<String>,
+    pub context: &'a [String],
     /// The family the socket's URL suggests.
     pub socket_family: Option<Family>,
     /// The capture ends inside this record (a last line without its newline).
@@ -211,11 +211,11 @@ impl<'s> Validator<'s> {
                 Ok(())
             }
             Ok(Frame::Event { namespace, attachments, json, json_offset, .. }) => {
-                let mut context = record.context.clone();
+                let mut context = record.context.to_vec();
                 if let Some(namespace) = namespace {
                     context.push(format!("namespace {namespace}"));
                 }
-                let record = Record { context, ..*record };
+                let record = Record { context: &context, ..*record };
                 let decoding = decode(json, self.family);
                 self.check_message(&record, json, json_offset, Some(attachments), decoding)
             }
@@ -223,7 +223,7 @@ impl<'s> Validator<'s> {
                 let location = self.location(record, 0, None);
                 self.emit(Finding {
                     family: Some(Family::Media),
-                    context: record.context.clone(),
+                    context: record.context.to_vec(),
                     excerpt: self.excerpt(record, 0..record.text.len()),
                     ..capture_level(Severity::Error, Check::Frame, location, why)
                 })
@@ -252,7 +252,7 @@ impl<'s> Validator<'s> {
         };
         let severity = if socket_io { Severity::Error } else { Severity::Warning };
         let location = self.location(record, 0, None);
-        self.emit(Finding { context: record.context.clone(), ..capture_level(severity, check, location, message) })
+        self.emit(Finding { context: record.context.to_vec(), ..capture_level(severity, check, location, message) })
     }
 
     fn binary_base64(&mut self, record: &Record, base64: &str) -> io::Result<()> {
@@ -263,7 +263,7 @@ impl<'s> Validator<'s> {
                 let message = format!("binary attachment written as `b<base64>`: {why}");
                 self.emit(Finding {
                     family: Some(Family::Media),
-                    context: record.context.clone(),
+                    context: record.context.to_vec(),
                     ..capture_level(Severity::Error, Check::Attachment, location, message)
                 })
             }
@@ -345,7 +345,7 @@ impl<'s> Validator<'s> {
                 kind,
                 pointer: pointer.to_owned(),
                 message,
-                context: record.context.clone(),
+                context: record.context.to_vec(),
                 excerpt: self.excerpt(record, offset + span.start..offset + span.end),
             }
         };
@@ -426,7 +426,7 @@ impl<'s> Validator<'s> {
                 location,
                 excerpt: locate::span(text, "/1", false)
                     .and_then(|span| self.excerpt(record, offset + span.start..offset + span.end)),
-                context: record.context.clone(),
+                context: record.context.to_vec(),
             });
             return Ok(());
         }

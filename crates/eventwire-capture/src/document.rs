@@ -171,7 +171,7 @@ fn one_value(
         text,
         position,
         direction: None,
-        context: Vec::new(),
+        context: &[],
         socket_family: None,
         at_end_unterminated: truncated,
         maybe_not_a_message: false,

@@ -2,6 +2,7 @@
 //! each WebSocket entry's `_webSocketMessages`. Entries and messages are streamed one at a time,
 //! so a gigabyte HAR never sits in memory; only the current message does, up to the size cap.
 
+mod message;
 mod splitter;
 
 use std::fmt;
@@ -17,7 +18,8 @@ use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
 use crate::socketio;
 
-use splitter::{Shared, Splitter, Whole};
+use message::WebSocketMessage;
+use splitter::{Cut, Shared, Splitter, Whole};
 
 /// Why a HAR cannot be read further.
 #[derive(Debug)]
@@ -195,6 +197,10 @@ struct Socket {
     has_message_list: bool,
     messages: usize,
     socket_io: bool,
+    /// [`Socket::family_of`] the URL.
+    family_hint: Option<Family>,
+    /// [`Socket::context`] by direction: none, sent, received.
+    contexts: [Option<Vec<String>>; 3],
 }
 
 impl Socket {
@@ -207,8 +213,7 @@ impl Socket {
 
     /// The family the URL names, where it names one: the Socket.IO path is `media`'s, and
     /// `/api/stream/ws/` the streaming API's. (`/ws` alone is used by several families.)
-    fn family_hint(&self) -> Option<Family> {
-        let url = self.url.as_deref()?;
+    fn family_of(url: &str) -> Option<Family> {
         if url.contains("/socket.io/") {
             Some(Family::Media)
         } else if url.contains("/api/stream/ws/") {
@@ -220,7 +225,26 @@ impl Socket {
 
     fn set_url(&mut self, url: String) {
         self.socket_io |= url.contains("/socket.io/") || url.contains("EIO=");
+        self.family_hint = Socket::family_of(&url);
         self.url = Some(url);
+        self.contexts = Default::default();
+    }
+
+    /// The notes shown with a finding on a message that went `direction` on this socket;
+    /// written once per socket and direction, not for every message.
+    fn context(&mut self, direction: Option<Direction>) -> &[String] {
+        let slot = match direction {
+            None => 0,
+            Some(Direction::ClientToServer) => 1,
+            Some(Direction::ServerToClient) => 2,
+        };
+        let url = self.url.as_deref();
+        self.contexts[slot].get_or_insert_with(|| {
+            let socket = url.map(|url| format!("socket {url}"));
+            let direction = direction
+                .map(|d| format!("{} {}", if d == Direction::ClientToServer { "sent" } else { "received" }, d.arrow()));
+            socket.into_iter().chain(direction).collect()
+        })
     }
 }
 
@@ -229,10 +253,14 @@ struct Request {
     url: Option<String>,
 }
 
+impl Cut for Request {}
+
 #[derive(Deserialize)]
 struct Response {
     status: Option<i64>,
 }
+
+impl Cut for Response {}
 
 struct Entry<'s, 'a, 'v> {
     state: &'s mut State<'a, 'v>,
@@ -273,17 +301,6 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
         }
         Ok(())
     }
-}
-
-/// One element of `_webSocketMessages`.
-#[derive(Deserialize)]
-struct WebSocketMessage {
-    /// `send` or `receive`.
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    /// 1 text, 2 binary (base64 in `data`).
-    opcode: Option<u8>,
-    data: Option<String>,
 }
 
 struct Messages<'s, 'a, 'v> {
@@ -328,27 +345,24 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         Some("receive") => Some(Direction::ServerToClient),
         _ => None,
     };
-    let mut context = Vec::new();
-    if let Some(url) = &socket.url {
-        context.push(format!("socket {url}"));
-    }
-    context.extend(
-        direction
-            .map(|d| format!("{} {}", if d == Direction::ClientToServer { "sent" } else { "received" }, d.arrow())),
-    );
     let data = message.data.unwrap_or_default();
+    let binary = message.opcode == Some(2);
+    if !binary && number == 1 && data.starts_with("0{") {
+        socket.socket_io = true;
+    }
+    let socket_io = socket.socket_io;
     let record = Record {
         text: &data,
         position: Position::Har { entry: socket.entry, message: number },
         direction,
-        context,
-        socket_family: socket.family_hint(),
+        socket_family: socket.family_hint,
+        context: socket.context(direction),
         at_end_unterminated: false,
         maybe_not_a_message: false,
     };
-    if message.opcode == Some(2) {
+    if binary {
         return match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
-            Ok(bytes) => validator.binary(&record, bytes.len(), socket.socket_io),
+            Ok(bytes) => validator.binary(&record, bytes.len(), socket_io),
             Err(error) => validator.capture_finding(
                 Severity::Error,
                 Check::Frame,
@@ -357,14 +371,7 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
             ),
         };
     }
-    if number == 1 && data.starts_with("0{") {
-        socket.socket_io = true;
-    }
-    if socket.socket_io && socketio::looks_like_frame(&data) {
-        validator.frame(&record)
-    } else {
-        validator.message(&record)
-    }
+    if socket_io && socketio::looks_like_frame(&data) { validator.frame(&record) } else { validator.message(&record) }
 }
 
 #[cfg(test)]
@@ -377,9 +384,25 @@ mod tests {
     const BROKEN: &str = include_str!("../../../tests/secrets/broken.har");
     const LINES: &str = include_str!("../../../tests/captures/mixed.jsonl");
 
+    /// A reader that hands out at most `most` bytes at a time, so that values, escapes and
+    /// whitespace are split across the splitter's reads.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        most: usize,
+    }
+
+    impl io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.most).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
     /// Everything reading `har` gives: the events, the outcome and the counts, and how many
-    /// values the splitter had taken whole.
-    fn run(har: &[u8], cap: u64, cutting: bool) -> (Vec<String>, String, usize) {
+    /// values the splitter had taken whole. A `trickle` of `Some(n)` reads `n` bytes at a time.
+    fn run(har: &[u8], cap: u64, cutting: bool, trickle: Option<usize>) -> (Vec<String>, String, usize) {
         let mut events = Vec::new();
         let mut sink = |event: Event| {
             events.push(format!("{event:?}"));
@@ -387,7 +410,13 @@ mod tests {
         };
         let mut validator = Validator::new(None, true, &mut sink);
         let shared = Rc::new(Shared::default());
-        let result = read_with(&mut &har[..], cap, &mut validator, cutting, shared.clone());
+        let result = match trickle {
+            None => read_with(&mut &har[..], cap, &mut validator, cutting, shared.clone()),
+            Some(most) => {
+                let mut reader = io::BufReader::with_capacity(1, Trickle { bytes: har, most });
+                read_with(&mut reader, cap, &mut validator, cutting, shared.clone())
+            }
+        };
         let finished = validator.finish(result.is_ok());
         let outcome = format!("{result:?} {finished:?} {:?}", validator.into_summary());
         (events, outcome, shared.taken.get())
@@ -435,6 +464,10 @@ mod tests {
             serde_json::to_string_pretty(&pretty).unwrap(),
             SECRETS.to_owned(),
             BROKEN.to_owned(),
+            // serde_json rejects these messages' `data`, each its own way.
+            r#"{"log":{"entries":[{"_webSocketMessages":[{"data":"{\"a\":1}"},{"data":"a\ud800b"}]}]}}"#.to_owned(),
+            r#"{"log":{"entries":[{"_webSocketMessages":[{"data":"{}"},{"data":{"type":"ping"}}]}]}}"#.to_owned(),
+            r#"{"log":{"entries":[{"_webSocketMessages":[{"data":"{}"},{"data":"tab\tand	tab"}]}]}}"#.to_owned(),
         ]
     }
 
@@ -450,9 +483,9 @@ mod tests {
         }
     }
 
-    fn assert_same(har: &[u8], cap: u64, what: &str) {
-        let (events, outcome, _) = run(har, cap, true);
-        let (expected_events, expected_outcome, taken) = run(har, cap, false);
+    fn assert_same(har: &[u8], cap: u64, trickle: Option<usize>, what: &str) {
+        let (events, outcome, _) = run(har, cap, true, trickle);
+        let (expected_events, expected_outcome, taken) = run(har, cap, false, None);
         assert_eq!(taken, 0, "nothing is cut when cutting is off");
         assert_eq!(outcome, expected_outcome, "{what}: {}", String::from_utf8_lossy(har));
         assert_eq!(events, expected_events, "{what}: {}", String::from_utf8_lossy(har));
@@ -461,7 +494,7 @@ mod tests {
     #[test]
     fn the_splitter_takes_every_message_and_skipped_member_whole() {
         for har in hars().iter().take(4) {
-            let (events, outcome, taken) = run(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, true);
+            let (events, outcome, taken) = run(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, true, Some(3));
             let messages = events.iter().filter(|event| event.starts_with("Message(")).count();
             assert!(outcome.starts_with("Ok(())"), "{outcome}");
             assert!(messages > 20 && taken > messages, "{taken} values taken for {messages} messages");
@@ -476,10 +509,13 @@ mod tests {
         const BYTES: &[u8] = b"{}[],:\"\\ \n0a\x01\xff";
         for har in hars() {
             let har = har.into_bytes();
-            assert_same(&har, crate::DEFAULT_MAX_RECORD_BYTES, "intact");
+            assert_same(&har, crate::DEFAULT_MAX_RECORD_BYTES, None, "intact");
+            for most in 1..=9 {
+                assert_same(&har, crate::DEFAULT_MAX_RECORD_BYTES, Some(most), &format!("read {most} at a time"));
+            }
             for _ in 0..40 {
                 let cap = 40 + rng.below(400) as u64;
-                assert_same(&har, cap, &format!("cap {cap}"));
+                assert_same(&har, cap, Some(1 + rng.below(64)), &format!("cap {cap}"));
             }
             for round in 0..400 {
                 let at = rng.below(har.len());
@@ -492,7 +528,8 @@ mod tests {
                         damaged.remove(at);
                     }
                 }
-                assert_same(&damaged, crate::DEFAULT_MAX_RECORD_BYTES, &format!("round {round} at {at}"));
+                let trickle = (round % 3 == 0).then(|| 1 + rng.below(16));
+                assert_same(&damaged, crate::DEFAULT_MAX_RECORD_BYTES, trickle, &format!("round {round} at {at}"));
             }
         }
     }

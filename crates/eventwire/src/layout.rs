@@ -222,26 +222,9 @@ impl<'a> Cursor<'a> {
     /// The rest of [`Cursor::string`], for a string with a stop byte that is not its end.
     #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Option<&str> {
-        let bytes = self.text.as_bytes();
         self.scratch.clear();
-        let mut at = start;
-        loop {
-            let stop = at + stop_byte(&bytes[at..])?;
-            // `at` follows a quote or an escape, `stop` is an ASCII byte: both are boundaries.
-            self.scratch.push_str(self.text.get(at..stop)?);
-            match bytes[stop] {
-                b'"' => {
-                    self.at = stop + 1;
-                    return Some(&self.scratch);
-                }
-                b'\\' => {
-                    let (character, length) = unescape(&bytes[stop + 1..])?;
-                    self.scratch.push(character);
-                    at = stop + 1 + length;
-                }
-                _ => return None,
-            }
-        }
+        self.at = unescape_into(self.text, start, &mut self.scratch)?;
+        Some(&self.scratch)
     }
 
     /// A number written the plain way (digits, maybe a fraction, at most 15 digits in all, no
@@ -271,6 +254,37 @@ impl<'a> Cursor<'a> {
             self.at += length;
         }
         serde_json::from_str(&self.text[start..self.at]).ok()
+    }
+}
+
+/// Appends the value of the JSON string at the start of `text` to `into`, as serde_json reads
+/// it into a `String`, and returns the string's length in `text`, quotes included. `None` (and
+/// `into` part-written) when serde_json might read it another way or reject it, as
+/// [`Cursor::string`] gives up; ask serde_json then.
+pub fn unescape_string(text: &str, into: &mut String) -> Option<usize> {
+    if !text.starts_with('"') {
+        return None;
+    }
+    unescape_into(text, 1, into)
+}
+
+/// Appends the value of the string of `text` that goes on at `at` (after its opening quote) to
+/// `into`; returns where it ends, after its closing quote.
+fn unescape_into(text: &str, mut at: usize, into: &mut String) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        let stop = at + stop_byte(bytes.get(at..)?)?;
+        // `at` follows a quote or an escape, `stop` is an ASCII byte: both are boundaries.
+        into.push_str(text.get(at..stop)?);
+        match bytes[stop] {
+            b'"' => return Some(stop + 1),
+            b'\\' => {
+                let (character, length) = unescape(&bytes[stop + 1..])?;
+                into.push(character);
+                at = stop + 1 + length;
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -664,6 +678,11 @@ mod tests {
                     assert_eq!(value, serde, "{text}");
                     assert_eq!(cursor.at, text.len(), "{text}");
                 }
+                let mut unescaped = String::from("kept ");
+                let followed = if closed { format!("{text},\"b\"") } else { text.clone() };
+                let length = unescape_string(&followed, &mut unescaped);
+                assert_eq!(length.map(|_| &unescaped[5..]), value.as_deref(), "{text}: read as the cursor reads it");
+                assert!(length.is_none() || length == Some(text.len()), "{text}: {length:?}");
             }
         }
     }
