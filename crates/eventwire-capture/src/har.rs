@@ -501,6 +501,25 @@ mod tests {
         }
     }
 
+    /// Whitespace and members longer than the splitter reads ahead reach serde_json as they
+    /// are, with the same answers; the messages around them are still cut out.
+    #[test]
+    fn long_whitespace_and_members_reach_serde_json_as_they_are() {
+        let long = 2 * 1024 * 1024;
+        let message = r#"{"type":"send","opcode":1,"data":"{\"type\":\"ping\",\"session_id\":\"s\",\"timestamp\":1}"}"#;
+        let long_message = message.replace(r#"\"s\""#, &format!(r#"\"{}\""#, "s".repeat(long)));
+        let har = format!(
+            r#"{{"log":{{"comment":"{}","entries":[{{"_webSocketMessages":[{message},{}{message},{long_message}]}}]}}}}"#,
+            "x".repeat(long),
+            " ".repeat(long),
+        );
+        assert_same(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, None, "long");
+        let (events, outcome, taken) = run(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, true, None);
+        assert!(outcome.starts_with("Ok(())"), "{outcome}");
+        assert_eq!(events.iter().filter(|event| event.starts_with("Message(")).count(), 3);
+        assert_eq!(taken, 2, "the first message and the long one (under the cap) are cut out");
+    }
+
     /// Cutting never changes an answer: on intact, damaged and capped HARs the events, the
     /// outcome and the error (its position included) are those of serde_json reading every byte.
     #[test]

@@ -16,9 +16,9 @@ pub(super) struct WebSocketMessage {
 }
 
 impl Cut for WebSocketMessage {
-    /// Most messages are an object of strings and numbers: [`flat`] reads them in one pass. Any
-    /// other is read by serde_json, whose reading of `data` scans the text twice and grows a
-    /// fresh buffer for each message.
+    /// Most messages are an object of strings and numbers: [`flat`] reads them in one pass,
+    /// unescaping `data` once into a buffer of the right size. Any other is read by serde_json
+    /// (which unescapes into a buffer that grows anew for every message, then copies it).
     fn from_slice(bytes: &[u8]) -> Option<Self> {
         flat(bytes).or_else(|| {
             let mut deserializer = serde_json::Deserializer::from_slice(bytes);

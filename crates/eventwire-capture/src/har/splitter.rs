@@ -18,7 +18,9 @@ use std::rc::Rc;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny};
 
-/// The longest value cut out of the stream; a longer one reaches serde_json as it is.
+/// About the longest value other than a WebSocket message (which may be as long as the record
+/// size cap) cut out of the stream, and the most whitespace read ahead (both are checked after
+/// each read); anything longer reaches serde_json as it is.
 const CUT_LIMIT: usize = 1024 * 1024;
 
 /// What the splitter and the reader's visitors share: the size guard of the message being read,
@@ -608,6 +610,8 @@ impl<'r> Splitter<'r> {
         if !matches!(first, b'{' | b'[' | b'"') {
             return;
         }
+        let is_message = self.frames.last() == Some(&Frame::Messages);
+        let limit = if is_message { usize::try_from(self.cap).unwrap_or(usize::MAX) } else { CUT_LIMIT };
         let start = offer.bytes.len();
         offer.bytes.push(first);
         self.unread.start += 1;
@@ -621,11 +625,11 @@ impl<'r> Splitter<'r> {
             }
             offer.bytes.extend_from_slice(chunk);
             self.unread.start = self.unread.end;
-            if offer.bytes.len() - start > CUT_LIMIT || !self.refill_ahead() {
+            if offer.bytes.len() - start > limit || !self.refill_ahead() {
                 return;
             }
         }
-        if self.frames.last() == Some(&Frame::Messages) {
+        if is_message {
             // The reader's size guard fails a message when the bytes since the last one exceed
             // the cap; such a message goes to serde_json, so that the guard trips as before.
             let since = self.shared.consumed.get() + 1 - self.message_base;
@@ -637,10 +641,11 @@ impl<'r> Splitter<'r> {
         offer.state = OfferState::Open;
     }
 
-    /// Copies whitespace ahead into `into`; returns the byte after it, left unread.
+    /// Copies whitespace ahead into `into`; returns the byte after it, left unread (`None` at
+    /// the end, and after [`CUT_LIMIT`] bytes of whitespace).
     fn skip_whitespace(&mut self, into: &mut Vec<u8>) -> Option<u8> {
         loop {
-            if self.unread.is_empty() && !self.refill_ahead() {
+            if into.len() > CUT_LIMIT || (self.unread.is_empty() && !self.refill_ahead()) {
                 return None;
             }
             let chunk = &self.block[self.unread.clone()];
