@@ -94,7 +94,7 @@ fn in_file(error: &serde_json::Error, shared: &Shared) -> String {
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     match text.strip_suffix(&suffix) {
         Some(message) if error.line() != 0 => {
-            let (line, column) = shared.positions.get().in_file(error.line(), error.column());
+            let (line, column) = shared.history.borrow().in_file(error.line(), error.column());
             format!("{message} at line {line} column {column}")
         }
         _ => text,

@@ -3,7 +3,8 @@
 //! structure, cuts each value the reader takes whole (a WebSocket message, `request`, a member
 //! it skips) out of the stream ahead of serde_json, and offers it to the reader, which parses it
 //! from a slice. When the reader takes the offer, serde_json is handed a two-byte stand-in
-//! (`{}`, `[]` or `""`) in its place; otherwise the value's own bytes follow.
+//! (`{}`, `[]` or `""`) in its place; otherwise the value's own bytes follow. The whitespace
+//! before a value cut out is left out either way.
 //!
 //! Nothing here decides an answer: a value is only taken when it parses as what the reader
 //! wants, and anything else (a value that does not parse, a value too long to cut, a structure
@@ -35,7 +36,9 @@ pub(super) struct Shared {
     pub(super) tripped: Cell<bool>,
     offer: RefCell<Offer>,
     /// Where serde_json is, to map its error positions to the file.
-    pub(super) positions: Cell<Positions>,
+    positions: Cell<Positions>,
+    /// How its positions map to the file's.
+    pub(super) history: RefCell<History>,
     /// How many values were taken whole (the tests check that the splitter does cut).
     pub(super) taken: Cell<usize>,
 }
@@ -280,7 +283,8 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Line and column (in bytes, from 0, as serde_json counts them) of the stream serde_json saw,
-/// and how far the file is ahead of it where values were replaced by stand-ins.
+/// and how far the file is ahead of it where values were replaced by stand-ins and whitespace
+/// was left out.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Positions {
     line: u64,
@@ -289,22 +293,17 @@ pub(super) struct Positions {
     lines_ahead: u64,
     /// File column minus seen column, on the current seen line.
     columns_ahead: i64,
-    /// The last line that ended with its columns ahead, and by how much.
-    last_shifted_line: (u64, i64),
 }
 
 impl Default for Positions {
     fn default() -> Self {
-        Positions { line: 1, column: 0, lines_ahead: 0, columns_ahead: 0, last_shifted_line: (0, 0) }
+        Positions { line: 1, column: 0, lines_ahead: 0, columns_ahead: 0 }
     }
 }
 
 impl Positions {
     fn advance(&mut self, byte: u8) {
         if byte == b'\n' {
-            if self.columns_ahead != 0 {
-                self.last_shifted_line = (self.line, self.columns_ahead);
-            }
             self.line += 1;
             self.column = 0;
             self.columns_ahead = 0;
@@ -313,30 +312,70 @@ impl Positions {
         }
     }
 
-    /// Accounts for `value` (its first byte already counted) replaced by one closing byte.
-    fn replaced(&mut self, value: &[u8]) {
-        let before_closer = self.column as i64 + self.columns_ahead;
-        self.column += 1;
-        match memchr::memrchr(b'\n', value) {
-            None => self.columns_ahead = before_closer + value.len() as i64 - 1 - self.column as i64,
+    /// Accounts for `bytes` left out of the stream here.
+    fn skipped(&mut self, bytes: &[u8]) {
+        match memchr::memrchr(b'\n', bytes) {
+            None => self.columns_ahead += bytes.len() as i64,
             Some(last) => {
-                self.lines_ahead += memchr::memchr_iter(b'\n', value).count() as u64;
-                self.columns_ahead = (value.len() - 1 - last) as i64 - self.column as i64;
+                self.lines_ahead += memchr::memchr_iter(b'\n', bytes).count() as u64;
+                self.columns_ahead = (bytes.len() - 1 - last) as i64 - self.column as i64;
             }
         }
     }
 
-    /// The file position of a position serde_json reported. That is where it stopped reading,
-    /// or before: on an error inside a container it still reads up to the container's closer.
-    /// It reads no value whole after an error, so nothing was replaced after that position.
+    /// Accounts for `value` (its first byte already counted) replaced by its last byte: what
+    /// is between the two is left out.
+    fn replaced(&mut self, value: &[u8]) {
+        self.skipped(&value[1..value.len() - 1]);
+        self.advance(value[value.len() - 1]);
+    }
+
+    /// Whether this is at or before `line`, `column`.
+    fn not_after(&self, line: u64, column: u64) -> bool {
+        (self.line, self.column) <= (line, column)
+    }
+
+    /// The file position of `line`, `column` of the seen stream, when the last change of the
+    /// offsets before it was the one that left them as `self` has them.
+    fn in_file(&self, line: u64, column: u64) -> (u64, u64) {
+        let columns_ahead = if line == self.line { self.columns_ahead } else { 0 };
+        (line + self.lines_ahead, (column as i64 + columns_ahead).max(0) as u64)
+    }
+}
+
+/// The positions right after each of the last changes of the offsets (a stand-in, whitespace
+/// left out). serde_json reports an error where it stopped reading, or a little before: on an
+/// error inside a container it still reads on to the container's closer, and may read past a
+/// comma to the next value's first byte, at each level. So an error is mapped with the offsets
+/// as they were at its position, found here.
+#[derive(Debug)]
+pub(super) struct History {
+    changes: std::collections::VecDeque<Positions>,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History { changes: std::iter::once(Positions::default()).collect() }
+    }
+}
+
+impl History {
+    /// More than serde_json can read past an error: two values' first bytes at each of the
+    /// HAR's levels.
+    const KEPT: usize = 32;
+
+    fn record(&mut self, positions: Positions) {
+        if self.changes.len() == Self::KEPT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back(positions);
+    }
+
+    /// The file position of a position serde_json reported.
     pub(super) fn in_file(&self, line: usize, column: usize) -> (u64, u64) {
-        let line = line as u64;
-        let ahead = match line {
-            _ if line == self.line => self.columns_ahead,
-            _ if line == self.last_shifted_line.0 => self.last_shifted_line.1,
-            _ => 0,
-        };
-        (line + self.lines_ahead, (column as i64 + ahead).max(0) as u64)
+        let (line, column) = (line as u64, column as u64);
+        let change = self.changes.iter().rev().find(|change| change.not_after(line, column));
+        change.or(self.changes.front()).map_or((line, column), |change| change.in_file(line, column))
     }
 }
 
@@ -424,6 +463,7 @@ impl<'r> Splitter<'r> {
                     let mut positions = shared.positions.get();
                     positions.replaced(&offer.bytes[offer.value.clone()]);
                     shared.positions.set(positions);
+                    shared.history.borrow_mut().record(positions);
                     offer.state = OfferState::None;
                     let closer = match offer.bytes[offer.value.start] {
                         b'{' => b'}',
@@ -437,6 +477,20 @@ impl<'r> Splitter<'r> {
                 OfferState::Open => offer.state = OfferState::Declined,
                 OfferState::None | OfferState::Declined => {}
             }
+        }
+        if self.ahead_at == 0 && offer.value.start > 0 && offer.state == OfferState::Open {
+            // The whitespace before a value cut out means nothing to serde_json and costs it
+            // a call per byte (a pretty-printed HAR's indentation): it is left out.
+            let mut positions = shared.positions.get();
+            positions.skipped(&offer.bytes[..offer.value.start]);
+            positions.advance(offer.bytes[offer.value.start]);
+            shared.positions.set(positions);
+            shared.history.borrow_mut().record(positions);
+            self.ahead_at = offer.value.start + 1;
+            let first = offer.bytes[offer.value.start];
+            drop(offer);
+            self.follow(first);
+            return Some(first);
         }
         let byte = offer.bytes[self.ahead_at];
         self.ahead_at += 1;
