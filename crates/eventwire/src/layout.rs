@@ -36,16 +36,17 @@ pub trait Layout: Sized {
     }
 }
 
-/// Reads a whole message as `T` when all of it has `T`'s canonical layout.
-pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
+/// Reads a whole message as `T` when all of it has `T`'s canonical layout. Other crates use it
+/// with a [`Layout`] of their own for JSON of other shapes (a HAR's WebSocket message).
+pub fn read_message<T: Layout>(text: &str) -> Option<T> {
     let mut cursor = Cursor::new(text);
     let value = T::read(&mut cursor)?;
     cursor.skip_whitespace();
     (cursor.at == text.len()).then_some(value)
 }
 
-/// A position in a message's text, moved forward by what [`Layout`] reads (its methods are the
-/// crate's own).
+/// A position in a message's text, moved forward by what [`Layout`] reads. Its public methods
+/// read objects, literals, strings and scalars exactly as serde_json reads them, or give up.
 pub struct Cursor<'a> {
     text: &'a str,
     at: usize,
@@ -121,8 +122,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads an object: each member's key is handed to `member`, which reads the value (and
-    /// gives up on a key it does not take).
-    pub(crate) fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    /// gives up on a key it does not take). Keys with escapes give up.
+    pub fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         self.open(b'{')?;
         if self.peek() != Some(b'}') {
             self.more_members(true, member)?;
@@ -160,9 +161,10 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// Steps over `literal` if it comes next. Always inlined, as [`Cursor::key`] is.
+    /// Steps over `literal` (such as `null`) if it comes next. Always inlined, as
+    /// [`Cursor::key`] is.
     #[inline(always)]
-    pub(crate) fn literal(&mut self, literal: &str) -> bool {
+    pub fn literal(&mut self, literal: &str) -> bool {
         if !self.rest().starts_with(literal.as_bytes()) {
             self.skip_whitespace();
         }
@@ -219,6 +221,20 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A string value as an owned `String`: what [`Cursor::string`] reads, an escaped one
+    /// unescaped straight into a `String` of room enough (the rest of the text) rather than
+    /// into the scratch string and copied.
+    pub fn owned_string(&mut self) -> Option<String> {
+        self.byte(b'"')?;
+        let start = self.at;
+        if let Some(text) = self.plain_string_rest() {
+            return Some(text.to_owned());
+        }
+        let mut value = String::with_capacity(self.text.len() - start);
+        self.at = unescape_into(self.text, start, &mut value)?;
+        Some(value)
+    }
+
     /// The rest of [`Cursor::string`], for a string with a stop byte that is not its end.
     #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Option<&str> {
@@ -230,7 +246,7 @@ impl<'a> Cursor<'a> {
     /// A number written the plain way (digits, maybe a fraction, at most 15 digits in all, no
     /// sign or exponent) as serde_json reads it: an integer as a `u64`, anything else as the
     /// nearest `f64`. Any other number is left to [`Cursor::scalar`].
-    pub(crate) fn plain_number(&mut self) -> Option<Number> {
+    pub fn plain_number(&mut self) -> Option<Number> {
         if !self.rest().first().is_some_and(u8::is_ascii_digit) {
             self.skip_whitespace();
         }
@@ -239,9 +255,9 @@ impl<'a> Cursor<'a> {
         Some(number)
     }
 
-    /// One scalar token (a plain string, a number, `true`, `false` or `null`) read by `T`'s own
+    /// One scalar token (a string, a number, `true`, `false` or `null`) read by `T`'s own
     /// `Deserialize`, so with exactly its rules.
-    pub(crate) fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
+    pub fn scalar<T: DeserializeOwned>(&mut self) -> Option<T> {
         self.skip_whitespace();
         let start = self.at;
         if self.rest().first() == Some(&b'"') {
@@ -255,17 +271,6 @@ impl<'a> Cursor<'a> {
         }
         serde_json::from_str(&self.text[start..self.at]).ok()
     }
-}
-
-/// Appends the value of the JSON string at the start of `text` to `into`, as serde_json reads
-/// it into a `String`, and returns the string's length in `text`, quotes included. `None` (and
-/// `into` part-written) when serde_json might read it another way or reject it, as
-/// [`Cursor::string`] gives up; ask serde_json then.
-pub fn unescape_string(text: &str, into: &mut String) -> Option<usize> {
-    if !text.starts_with('"') {
-        return None;
-    }
-    unescape_into(text, 1, into)
 }
 
 /// Appends the value of the string of `text` that goes on at `at` (after its opening quote) to
@@ -678,11 +683,12 @@ mod tests {
                     assert_eq!(value, serde, "{text}");
                     assert_eq!(cursor.at, text.len(), "{text}");
                 }
-                let mut unescaped = String::from("kept ");
                 let followed = if closed { format!("{text},\"b\"") } else { text.clone() };
-                let length = unescape_string(&followed, &mut unescaped);
-                assert_eq!(length.map(|_| &unescaped[5..]), value.as_deref(), "{text}: read as the cursor reads it");
-                assert!(length.is_none() || length == Some(text.len()), "{text}: {length:?}");
+                let mut owned = Cursor::new(&followed);
+                assert_eq!(owned.owned_string(), value, "{text}: `owned_string` reads as `string` does");
+                if value.is_some() {
+                    assert_eq!(owned.at, text.len(), "{text}");
+                }
             }
         }
     }

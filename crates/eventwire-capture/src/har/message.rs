@@ -1,6 +1,9 @@
-//! One element of a HAR entry's `_webSocketMessages`, and a one-pass reader for the usual ones.
+//! One element of a HAR entry's `_webSocketMessages`, and its layout: the usual ones are read in
+//! one pass.
 
+use eventwire::layout::{Cursor, Layout};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use super::splitter::Cut;
 
@@ -16,11 +19,11 @@ pub(super) struct WebSocketMessage {
 }
 
 impl Cut for WebSocketMessage {
-    /// Most messages are an object of strings and numbers: [`flat`] reads them in one pass,
+    /// Most messages are an object of strings and numbers: the layout reads them in one pass,
     /// unescaping `data` once into a buffer of the right size. Any other is read by serde_json
     /// (which unescapes into a buffer that grows anew for every message, then copies it).
     fn from_slice(bytes: &[u8]) -> Option<Self> {
-        flat(bytes).or_else(|| {
+        by_layout(bytes).or_else(|| {
             let mut deserializer = serde_json::Deserializer::from_slice(bytes);
             let message = Self::deserialize(&mut deserializer).ok()?;
             deserializer.end().ok()?;
@@ -29,166 +32,45 @@ impl Cut for WebSocketMessage {
     }
 }
 
-/// The message `bytes` holds, when it is an object whose members are strings, numbers, `true`,
-/// `false` or `null`, with keys free of escapes; `None` for anything else, and for anything
-/// serde_json might read another way or reject (a field given twice, an `opcode` that is not a
-/// plain integer up to 255, a string [`eventwire::layout::unescape_string`] leaves to serde_json).
-fn flat(bytes: &[u8]) -> Option<WebSocketMessage> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let mut reader = Flat { text, at: 0 };
-    reader.byte(b'{')?;
-    let mut message = WebSocketMessage { kind: None, opcode: None, data: None };
-    let mut seen = [false; 3];
-    if reader.byte(b'}').is_none() {
-        loop {
-            let key = reader.key()?;
-            reader.byte(b':')?;
-            let field = match key {
-                "type" => Field::Type,
-                "opcode" => Field::Opcode,
-                "data" => Field::Data,
-                _ => Field::Other,
-            };
-            if field != Field::Other && std::mem::replace(&mut seen[field as usize], true) {
-                return None;
-            }
-            match field {
-                Field::Type => message.kind = reader.string_or_null(field)?,
-                Field::Opcode => message.opcode = reader.opcode()?,
-                Field::Data => message.data = reader.string_or_null(field)?,
-                Field::Other => reader.scalar()?,
-            }
-            if reader.byte(b',').is_none() {
-                reader.byte(b'}')?;
-                break;
-            }
-        }
-    }
-    (reader.at == text.len()).then_some(message)
+/// The message `bytes` holds, when [`Layout`] reads it.
+fn by_layout(bytes: &[u8]) -> Option<WebSocketMessage> {
+    eventwire::layout::read_message(std::str::from_utf8(bytes).ok()?)
 }
 
-/// The members of a message, by what [`flat`] does with them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Type,
-    Opcode,
-    Data,
-    Other,
+/// An object whose members are strings, numbers, `true`, `false` or `null`, with keys free of
+/// escapes; the layout gives up on anything else, and on anything serde_json might read
+/// another way or reject (a field given twice, a string or number it leaves to serde_json).
+impl Layout for WebSocketMessage {
+    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+        let mut message = WebSocketMessage { kind: None, opcode: None, data: None };
+        let (mut kind, mut opcode, mut data) = (false, false, false);
+        cursor.members(|cursor, key| {
+            match key {
+                "type" if !std::mem::replace(&mut kind, true) => message.kind = string_or_null(cursor)?,
+                "opcode" if !std::mem::replace(&mut opcode, true) => message.opcode = cursor.scalar()?,
+                "data" if !std::mem::replace(&mut data, true) => message.data = string_or_null(cursor)?,
+                // A field given twice, which serde rejects.
+                "type" | "opcode" | "data" => return None,
+                _ => skip_scalar(cursor)?,
+            }
+            Some(())
+        })?;
+        Some(message)
+    }
 }
 
-/// A cursor over a message's text for [`flat`].
-struct Flat<'a> {
-    text: &'a str,
-    at: usize,
+/// A member a message does not have: a scalar, checked as serde_json checks what it skips.
+fn skip_scalar(cursor: &mut Cursor<'_>) -> Option<()> {
+    // Most often `time`, a plain number.
+    if cursor.plain_number().is_some() {
+        return Some(());
+    }
+    cursor.scalar::<IgnoredAny>().map(drop)
 }
 
-impl<'a> Flat<'a> {
-    fn rest(&self) -> &'a [u8] {
-        &self.text.as_bytes()[self.at..]
-    }
-
-    fn skip_whitespace(&mut self) {
-        self.at += self.rest().iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')).count();
-    }
-
-    /// Steps over whitespace and `byte`, when `byte` comes next.
-    fn byte(&mut self, byte: u8) -> Option<()> {
-        self.skip_whitespace();
-        (self.rest().first() == Some(&byte)).then(|| self.at += 1)
-    }
-
-    /// A key without escapes or control characters.
-    fn key(&mut self) -> Option<&'a str> {
-        self.byte(b'"')?;
-        let length = self.rest().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        (self.rest()[length] == b'"').then_some(())?;
-        let key = &self.text[self.at..self.at + length];
-        self.at += length + 1;
-        Some(key)
-    }
-
-    /// The string next, unescaped as serde_json reads it into a `String`, or `null`. `data`
-    /// is most of a message: its buffer is sized for the rest of the text at once.
-    fn string_or_null(&mut self, field: Field) -> Option<Option<String>> {
-        if self.literal("null") {
-            return Some(None);
-        }
-        self.skip_whitespace();
-        let rest = &self.text[self.at..];
-        let mut value = String::with_capacity(if field == Field::Data { rest.len() } else { 0 });
-        self.at += eventwire::layout::unescape_string(rest, &mut value)?;
-        Some(Some(value))
-    }
-
-    /// An `opcode` as serde_json reads it into an `Option<u8>`: `null`, or digits without a
-    /// leading zero up to 255 (anything else is left to serde_json).
-    fn opcode(&mut self) -> Option<Option<u8>> {
-        if self.literal("null") {
-            return Some(None);
-        }
-        self.skip_whitespace();
-        let digits = self.rest().iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 || digits > 3 || (digits > 1 && self.rest()[0] == b'0') {
-            return None;
-        }
-        let value: u8 = self.text[self.at..self.at + digits].parse().ok()?;
-        self.at += digits;
-        Some(Some(value))
-    }
-
-    /// A member the reader skips: a string, a number, `true`, `false` or `null`, checked as
-    /// serde_json checks what it skips.
-    fn scalar(&mut self) -> Option<()> {
-        if self.literal("true") || self.literal("false") || self.literal("null") {
-            return Some(());
-        }
-        self.skip_whitespace();
-        match self.rest().first()? {
-            b'"' => self.string_or_null(Field::Other).map(drop),
-            b'-' => {
-                self.at += 1;
-                self.number()
-            }
-            _ => self.number(),
-        }
-    }
-
-    /// The rest of a JSON number after its sign: `0` or digits not starting with zero, then
-    /// maybe a fraction and an exponent, each with digits.
-    fn number(&mut self) -> Option<()> {
-        let digits = |rest: &[u8]| rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        let integer = digits(self.rest());
-        if integer == 0 || (integer > 1 && self.rest()[0] == b'0') {
-            return None;
-        }
-        self.at += integer;
-        if self.rest().first() == Some(&b'.') {
-            let fraction = digits(&self.rest()[1..]);
-            (fraction > 0).then_some(())?;
-            self.at += 1 + fraction;
-        }
-        if matches!(self.rest().first(), Some(b'e' | b'E')) {
-            self.at += 1;
-            if matches!(self.rest().first(), Some(b'+' | b'-')) {
-                self.at += 1;
-            }
-            let exponent = digits(self.rest());
-            (exponent > 0).then_some(())?;
-            self.at += exponent;
-        }
-        Some(())
-    }
-
-    /// Steps over whitespace and `word` when it comes next. (What follows a token is checked
-    /// as the next one is read: `nullx` is not a member followed by `,` or `}`.)
-    fn literal(&mut self, word: &str) -> bool {
-        self.skip_whitespace();
-        let found = self.rest().starts_with(word.as_bytes());
-        if found {
-            self.at += word.len();
-        }
-        found
-    }
+/// `null`, or a string.
+fn string_or_null(cursor: &mut Cursor<'_>) -> Option<Option<String>> {
+    if cursor.literal("null") { Some(None) } else { cursor.owned_string().map(Some) }
 }
 
 #[cfg(test)]
@@ -217,12 +99,12 @@ mod tests {
         Some(message)
     }
 
-    /// The one-pass reader takes the usual messages, and a message it takes, however damaged,
+    /// The layout reads the usual messages, and a message it reads, however damaged,
     /// is one serde_json reads to the same fields.
     #[test]
-    fn the_flat_reader_reads_only_what_serde_json_reads_and_as_it_does() {
+    fn the_layout_reads_only_what_serde_json_reads_and_as_it_does() {
         for text in &MESSAGES[..6] {
-            assert!(flat(text.as_bytes()).is_some(), "{text} is read in one pass");
+            assert!(by_layout(text.as_bytes()).is_some(), "{text} is read by the layout");
         }
         const BYTES: &[u8] = b"{}[],:\"\\ \n0189.-+eEaflnrstu\x01\xc3\xff";
         let mut read = 0;
@@ -247,12 +129,12 @@ mod tests {
                 variants.push(shorter);
             }
             for variant in variants {
-                if let Some(message) = flat(&variant) {
+                if let Some(message) = by_layout(&variant) {
                     read += 1;
                     assert_eq!(Some(message), serde(&variant), "{}", String::from_utf8_lossy(&variant));
                 }
             }
         }
-        assert!(read > 1000, "{read} variants read in one pass");
+        assert!(read > 1000, "{read} variants read by the layout");
     }
 }
