@@ -87,8 +87,8 @@ fn read_with(
     }
 }
 
-/// serde_json's message for `error`, at the place in the file where it stopped reading (it saw
-/// two-byte stand-ins where the splitter cut values out).
+/// serde_json's message for `error`, with its position mapped to the file (serde_json saw
+/// two-byte stand-ins where the splitter cut values out, and no whitespace before them).
 fn in_file(error: &serde_json::Error, shared: &Shared) -> String {
     let text = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());

@@ -448,8 +448,9 @@ impl<'r> Splitter<'r> {
         Ok(!self.unread.is_empty())
     }
 
-    /// The next byte read ahead: whitespace, the value's first byte, then its closer in place of
-    /// the rest when the reader took it, else the rest.
+    /// The next byte read ahead: the value's first byte (when a value was cut out, the
+    /// whitespace before it is left out), then its closer in place of the rest when the reader
+    /// took it, else the rest; or whitespace alone, when no value was cut out.
     fn next_ahead(&mut self) -> Option<u8> {
         let shared = Rc::clone(&self.shared);
         let mut offer = shared.offer.borrow_mut();
@@ -478,9 +479,11 @@ impl<'r> Splitter<'r> {
                 OfferState::None | OfferState::Declined => {}
             }
         }
-        if self.ahead_at == 0 && offer.value.start > 0 && offer.state == OfferState::Open {
+        if self.ahead_at == 0 && offer.value.start > 0 {
             // The whitespace before a value cut out means nothing to serde_json and costs it
-            // a call per byte (a pretty-printed HAR's indentation): it is left out.
+            // a call per byte (a pretty-printed HAR's indentation): it is left out, whether
+            // the value is taken (a member's value may be taken before any of it is read) or
+            // not.
             let mut positions = shared.positions.get();
             positions.skipped(&offer.bytes[..offer.value.start]);
             positions.advance(offer.bytes[offer.value.start]);
