@@ -172,7 +172,7 @@ enum Slot {
 /// Where the splitter is in the HAR's structure. It follows the JSON grammar only as far as it
 /// needs to; on anything unexpected it is `Lost` and stops cutting (serde_json will reject the
 /// input there, or earlier).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum State {
     /// Before a value; `closer` when `]` may come instead (an array's first element).
     Value {
@@ -196,6 +196,11 @@ enum State {
     /// After a key, before its `:`.
     Colon(Slot),
     Lost,
+}
+
+/// JSON's whitespace.
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\n' | b'\r' | b'\t')
 }
 
 /// Finds where a string or a container ends, without checking what is inside: the reader's
@@ -515,8 +520,8 @@ impl<'r> Splitter<'r> {
 
     /// Moves the state past `byte`; returns the slot of a value that may start next.
     fn step(&mut self, byte: u8) -> Option<Slot> {
-        let is_space = matches!(byte, b' ' | b'\n' | b'\r' | b'\t');
-        match self.state.clone() {
+        let is_space = is_whitespace(byte);
+        match self.state {
             State::Lost => None,
             State::Value { slot, closer } => {
                 if is_space {
@@ -706,7 +711,7 @@ impl<'r> Splitter<'r> {
                 return None;
             }
             let chunk = &self.block[self.unread.clone()];
-            let spaces = chunk.iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')).count();
+            let spaces = chunk.iter().take_while(|&&byte| is_whitespace(byte)).count();
             into.extend_from_slice(&chunk[..spaces]);
             self.unread.start += spaces;
             if let Some(&byte) = chunk.get(spaces) {
