@@ -52,19 +52,29 @@ struct Tool {
     /// The most bytes of the capture it reads (slow tools read a prefix of the same capture;
     /// the generator makes a smaller capture of the same seed an exact prefix).
     budget: u64,
-    /// Whether its verdicts are a validator's (compared with the ground truth), or only a
-    /// parser's (the floors).
-    validates: bool,
+    role: Role,
     /// How many copies of the capture one run reads (two processes at once read two).
     copies: u64,
     command: Box<dyn Fn(&Path) -> Command>,
+}
+
+/// What a tool's runs are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A validator: its verdicts are compared with the ground truth.
+    Validator,
+    /// A parser (the floors): it only says which lines are not JSON.
+    Parser,
+    /// A measure of the machine, not of a tool: left out of the table, and only its ratios
+    /// are reported.
+    Reference,
 }
 
 /// What the runs of one tool on one capture gave.
 struct Measured {
     tool: &'static str,
     cores: usize,
-    validates: bool,
+    role: Role,
     bytes: u64,
     seconds: f64,
     peak_rss_kib: u64,
@@ -92,7 +102,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             let bytes = tool.budget.min(settings.bytes);
             let (path, truth) = capture_file(&dir, capture, no_media, bytes)?;
             let verdicts = run_once(tool, &path).with_context(|| format!("{} on the {capture} capture", tool.name))?;
-            if tool.validates {
+            if tool.role == Role::Validator {
                 agree(tool.name, capture, &verdicts, &truth)?;
             }
             inputs.push(path);
@@ -116,17 +126,15 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             let (seconds, _) = samples[samples.len() / 2];
             let peak_rss_kib = samples.iter().map(|s| s.1).max().unwrap_or_default();
             let runs: Vec<String> = samples.iter().map(|(seconds, _)| format!("{seconds:.3}")).collect();
-            log(&format!(
-                "{capture}: {} ({} cores) {:.1} MB/s; runs of {} s",
-                tool.name,
-                tool.cores,
-                size as f64 / 1e6 / seconds,
-                runs.join(", ")
-            ));
+            let speed = match tool.role {
+                Role::Reference => String::new(),
+                _ => format!(" {:.1} MB/s;", size as f64 / 1e6 / seconds),
+            };
+            log(&format!("{capture}: {} ({} cores){speed} runs of {} s", tool.name, tool.cores, runs.join(", ")));
             rows.push(Measured {
                 tool: tool.name,
                 cores: tool.cores,
-                validates: tool.validates,
+                role: tool.role,
                 bytes: size,
                 seconds,
                 peak_rss_kib,
@@ -233,7 +241,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "eventwire validate",
             cores: 1,
             budget: all,
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: eventwire_with("1"),
         },
@@ -241,7 +249,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "eventwire validate",
             cores: 2,
             budget: all,
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: eventwire_with("2"),
         },
@@ -249,7 +257,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "serde_json to IgnoredAny (floor)",
             cores: 1,
             budget: all,
-            validates: false,
+            role: Role::Parser,
             copies: 1,
             command: rust_peer("ignored", None),
         },
@@ -257,7 +265,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "serde_json to Value",
             cores: 1,
             budget: all,
-            validates: false,
+            role: Role::Parser,
             copies: 1,
             command: rust_peer("value", None),
         },
@@ -265,7 +273,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "jsonschema crate 0.60",
             cores: 1,
             budget: all,
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: rust_peer("jsonschema", Some(bundle.clone())),
         },
@@ -273,7 +281,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "ajv 8 (Node)",
             cores: 1,
             budget: share(4),
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: Box::new(move |capture: &Path| {
                 let mut command = Command::new("node");
@@ -285,7 +293,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "fastjsonschema (Python)",
             cores: 1,
             budget: share(20),
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: python_peer("fastjsonschema", draft07),
         },
@@ -293,15 +301,41 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             name: "jsonschema (Python)",
             cores: 1,
             budget: share(100),
-            validates: true,
+            role: Role::Validator,
             copies: 1,
             command: python_peer("jsonschema", root.join("schema/eventwire.json")),
         },
     ];
     if two_cores {
-        let pair =
-            Tool { name: PAIR, cores: 2, budget: all, validates: false, copies: 2, command: two_at_once(eventwire) };
-        tools.insert(2, pair);
+        let pair = |name, role, one: Box<dyn Fn(&Path) -> Command>| Tool {
+            name,
+            cores: 2,
+            budget: all,
+            role,
+            copies: 2,
+            command: two_at_once(one),
+        };
+        tools.insert(2, pair(PAIR, Role::Parser, eventwire_with("1")));
+        tools.insert(4, pair(FLOOR_PAIR, Role::Parser, rust_peer("ignored", None)));
+        // About a tenth of a second of work, as long as eventwire's run on a mixed capture.
+        let iterations = if settings.smoke { "1000000" } else { "100000000" };
+        let spin = move || {
+            let bench = bench.clone();
+            Box::new(move |_: &Path| {
+                let mut command = Command::new(&bench);
+                command.args(["spin", iterations]);
+                command
+            }) as Box<dyn Fn(&Path) -> Command>
+        };
+        tools.push(Tool { name: SPIN, cores: 1, budget: all, role: Role::Reference, copies: 1, command: spin() });
+        tools.push(Tool {
+            name: SPIN,
+            cores: 2,
+            budget: all,
+            role: Role::Reference,
+            copies: 2,
+            command: two_at_once(spin()),
+        });
     }
     tools
 }
@@ -309,19 +343,23 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
 /// The row of two one-core runs at once: what two cores can give this work on this machine at
 /// the time, whatever the program does to share it.
 const PAIR: &str = "eventwire validate, two one-core runs at once";
+/// The same for the parsing floor: a program that shares nothing of eventwire's code.
+const FLOOR_PAIR: &str = "serde_json to IgnoredAny (floor), two one-core runs at once";
+/// Arithmetic that touches no memory: what the cores give work that only computes.
+const SPIN: &str = "computation only";
 
-/// Two `eventwire validate --jobs 1` processes, one pinned to each core, on the same capture.
-/// Exits 0 when both exited 0 or 1 (invalid messages found), else 2.
-fn two_at_once(eventwire: PathBuf) -> Box<dyn Fn(&Path) -> Command> {
+/// Two runs of a one-core command at once, one pinned to each core, on the same capture.
+/// Exits 0 when both exited 0 or 1 (eventwire's "invalid messages found"), else 2.
+fn two_at_once(one: Box<dyn Fn(&Path) -> Command>) -> Box<dyn Fn(&Path) -> Command> {
     Box::new(move |capture: &Path| {
-        // The reports go nowhere: two processes writing to one pipe would interleave them.
-        let script = r#"run() { taskset -c "$1" "$2" validate --format json --jobs 1 "$3" > /dev/null; }
-run 0 "$0" "$1" & first=$!
-run 1 "$0" "$1"; second=$?
+        let inner = one(capture);
+        // The outputs go nowhere: two processes writing to one pipe would interleave them.
+        let script = r#"taskset -c 0 "$@" > /dev/null & first=$!
+taskset -c 1 "$@" > /dev/null; second=$?
 wait "$first"; first=$?
 [ "$first" -le 1 ] && [ "$second" -le 1 ] || exit 2"#;
         let mut command = Command::new("sh");
-        command.arg("-c").arg(script).arg(&eventwire).arg(capture);
+        command.arg("-c").arg(script).arg("two-at-once").arg(inner.get_program()).args(inner.get_args());
         command
     })
 }
@@ -338,15 +376,21 @@ fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow
     Ok((path, Truth::invalid_indexes(&truth)?))
 }
 
-/// Runs the tool once, untimed, and returns the messages it found invalid (1-based).
+/// Runs the tool once, untimed, and returns the messages it found invalid (1-based); nothing
+/// for a tool that is not a validator, once it exited as it should.
 fn run_once(tool: &Tool, capture: &Path) -> anyhow::Result<Vec<usize>> {
     let output = (tool.command)(capture).stderr(Stdio::inherit()).output()?;
+    // eventwire's exit code 1 means "invalid messages found": expected here.
+    let exited_well =
+        output.status.success() || (tool.name.starts_with("eventwire") && output.status.code() == Some(1));
+    if !exited_well {
+        bail!("exited with {}", output.status);
+    }
+    if tool.role == Role::Reference || tool.copies > 1 {
+        return Ok(Vec::new());
+    }
     let stdout = String::from_utf8(output.stdout)?;
     if tool.name.starts_with("eventwire") {
-        // Exit code 1 means "invalid messages found": expected here.
-        if !matches!(output.status.code(), Some(0 | 1)) {
-            bail!("exited with {}", output.status);
-        }
         let mut invalid: Vec<usize> = stdout
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
@@ -355,9 +399,6 @@ fn run_once(tool: &Tool, capture: &Path) -> anyhow::Result<Vec<usize>> {
             .collect();
         invalid.dedup();
         return Ok(invalid);
-    }
-    if !output.status.success() {
-        bail!("exited with {}", output.status);
     }
     let verdicts: Value = serde_json::from_str(stdout.trim()).context("its verdicts are not JSON")?;
     Truth::invalid_indexes(&verdicts)
@@ -420,7 +461,7 @@ fn print_report(settings: &Settings, table: &[(&str, Vec<Measured>)]) {
     report.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for (capture, rows) in table {
         let reference = rows.iter().find(|r| r.tool.starts_with("eventwire") && r.cores == 1).map(Measured::mb_per_s);
-        for row in rows {
+        for row in rows.iter().filter(|row| row.role != Role::Reference) {
             let ratio = reference.map(|r| format!("{:.2}", r / row.mb_per_s())).unwrap_or_default();
             report.push_str(&format!(
                 "| {capture} | {} | {} | {:.1} | {:.1} | {:.1} | {ratio} |\n",
@@ -461,8 +502,16 @@ fn print_report(settings: &Settings, table: &[(&str, Vec<Measured>)]) {
                 " Two one-core runs at once get {capacity:.2}× the throughput of one (rounds {rounds}): what the two cores could give this work."
             ));
         }
+        let references =
+            [(FLOOR_PAIR, 2, Some(floor), "the parsing floor"), (SPIN, 2, row(SPIN, 1), "computation alone")];
+        for (name, cores, one, what) in references {
+            if let (Some(two), Some(one)) = (row(name, cores), one) {
+                let (capacity, rounds) = paired_speedup(two, one);
+                report.push_str(&format!(" For {what}, two runs at once get {capacity:.2}× one (rounds {rounds})."));
+            }
+        }
         report.push('\n');
-        for peer in rows.iter().filter(|row| row.validates && !row.tool.starts_with("eventwire")) {
+        for peer in rows.iter().filter(|row| row.role == Role::Validator && !row.tool.starts_with("eventwire")) {
             let (ratio, rounds) = paired_speedup(one, peer);
             report.push_str(&format!("  - eventwire on one core ÷ {}: {ratio:.1}× (rounds {rounds})\n", peer.tool));
         }

@@ -5,6 +5,9 @@
 //! Usage: `eventwire-bench ignored|value|jsonschema CAPTURE [SCHEMA]`. Prints one JSON object:
 //! `{"messages": N, "invalid": [1-based indexes]}` (for the floors, the lines that are not
 //! JSON), which `cargo xtask bench` compares with the ground truth.
+//!
+//! `eventwire-bench spin ITERATIONS` only computes, touching no memory: `cargo xtask bench`
+//! runs it alone and twice at once, to tell what the cores give work that does not read.
 
 use std::io::{Read, Write as _};
 
@@ -26,9 +29,18 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [tool, iterations] = args.as_slice()
+        && tool == "spin"
+    {
+        let iterations = iterations.parse().with_context(|| format!("`{iterations}` is not a number of iterations"))?;
+        std::hint::black_box(spin(iterations));
+        return Ok(());
+    }
     let (tool, capture) = match args.as_slice() {
         [tool, capture, ..] => (tool.as_str(), capture),
-        _ => bail!("usage: eventwire-bench ignored|value|jsonschema CAPTURE [SCHEMA]"),
+        _ => bail!(
+            "usage: eventwire-bench ignored|value|jsonschema CAPTURE [SCHEMA], or eventwire-bench spin ITERATIONS"
+        ),
     };
     let file = std::fs::File::open(capture).with_context(|| format!("cannot open {capture}"))?;
     let started = std::time::Instant::now();
@@ -58,6 +70,12 @@ fn run() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::json!({ "messages": messages, "invalid": invalid }))?;
     Ok(())
+}
+
+/// A xorshift-multiply mix stepped `iterations` times: each step needs the one before and is
+/// not linear, so the work can be neither vectorised nor folded away, and it stays in registers.
+fn spin(iterations: u64) -> u64 {
+    (0..iterations).fold(1, |x: u64, _| (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9))
 }
 
 /// Runs `valid` on every non-empty line, reading the capture in blocks into one reused buffer
