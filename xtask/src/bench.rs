@@ -4,7 +4,8 @@
 //! `xtask/bench/requirements.txt` into a virtualenv under `target/`), generates the captures,
 //! checks that every validator's verdicts equal the ground truth message for message, then times
 //! each tool over several rounds (every tool once per round) and prints a Markdown table of
-//! MB/s, peak RSS and ratios.
+//! MB/s, peak RSS and ratios. On two cores it also times what the machine gives two runs at
+//! once: of eventwire, of the parsing floor, and of computation alone.
 //!
 //! A measurement, not a test: no number fails the run. Only a disagreement with the ground truth
 //! does, which is why `cargo xtask test` runs it on a tiny capture (`--smoke`).
