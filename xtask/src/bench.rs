@@ -5,7 +5,7 @@
 //! checks that every validator's verdicts equal the ground truth message for message, then times
 //! each tool over several rounds (every tool once per round) and prints a Markdown table of
 //! MB/s, peak RSS and ratios. On two cores it also times what the machine gives two runs at
-//! once: of eventwire, of the parsing floor, and of computation alone.
+//! once: of eventwire, of the parsing floor, of parsing from the cache, and of computation alone.
 //!
 //! A measurement, not a test: no number fails the run. Only a disagreement with the ground truth
 //! does, which is why `cargo xtask test` runs it on a tiny capture (`--smoke`).
@@ -319,6 +319,22 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
         };
         tools.insert(2, pair(PAIR, eventwire_with("1")));
         tools.insert(4, pair(FLOOR_PAIR, rust_peer("ignored", None)));
+        tools.push(Tool {
+            name: CACHED,
+            cores: 1,
+            budget: all,
+            role: Role::Reference,
+            copies: 1,
+            command: rust_peer("cached", None),
+        });
+        tools.push(Tool {
+            name: CACHED,
+            cores: 2,
+            budget: all,
+            role: Role::Reference,
+            copies: 2,
+            command: two_at_once(rust_peer("cached", None)),
+        });
         // About a tenth of a second of work, as long as eventwire's run on a mixed capture.
         let iterations = if settings.smoke { "1000000" } else { "100000000" };
         let spin = move || {
@@ -347,7 +363,12 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
 const PAIR: &str = "eventwire validate, two one-core runs at once";
 /// The same for the parsing floor: a program that shares nothing of eventwire's code.
 const FLOOR_PAIR: &str = "serde_json to IgnoredAny (floor), two one-core runs at once";
-/// Arithmetic that touches no memory: what the cores give work that only computes.
+/// The floor's parsing of a capture's first lines, over and over, from the core's own cache:
+/// what the cores give parsing when no memory is streamed. Parsing keeps a core's execution
+/// units busy, so it is slowed most when a core's units are shared with another thread (SMT).
+const CACHED: &str = "parsing in cache";
+/// Arithmetic in registers, each step waiting for the one before: what the cores give work
+/// that leaves most of a core idle, and so is slowed neither by memory nor by a shared core.
 const SPIN: &str = "computation only";
 
 /// Two runs of a one-core command at once, one pinned to each core, on the same capture.
@@ -499,8 +520,10 @@ fn print_report(settings: &Settings, table: &[(&str, Vec<Measured>)]) {
         ));
         // What two cores could give this work: only on a machine with two cores.
         let references = [(PAIR, one, "eventwire"), (FLOOR_PAIR, floor, "the parsing floor")];
-        let spin = row(SPIN, 1).map(|spin| (SPIN, spin, "computation alone"));
-        for (name, alone, what) in references.into_iter().chain(spin) {
+        let machine = [(CACHED, "parsing in cache"), (SPIN, "computation alone")]
+            .into_iter()
+            .filter_map(|(name, what)| row(name, 1).map(|alone| (name, alone, what)));
+        for (name, alone, what) in references.into_iter().chain(machine) {
             if let Some(two) = row(name, 2) {
                 let (capacity, rounds) = paired_speedup(two, alone);
                 report.push_str(&format!(
