@@ -319,40 +319,23 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
         };
         tools.insert(2, pair(PAIR, eventwire_with("1")));
         tools.insert(4, pair(FLOOR_PAIR, rust_peer("ignored", None)));
-        tools.push(Tool {
-            name: CACHED,
-            cores: 1,
-            budget: all,
-            role: Role::Reference,
-            copies: 1,
-            command: rust_peer("cached", None),
-        });
-        tools.push(Tool {
-            name: CACHED,
-            cores: 2,
-            budget: all,
-            role: Role::Reference,
-            copies: 2,
-            command: two_at_once(rust_peer("cached", None)),
-        });
+        // Each reference: alone on one core, and two runs at once.
+        let mut reference = |name, one: &dyn Fn() -> Box<dyn Fn(&Path) -> Command>| {
+            let tool =
+                |cores, copies, command| Tool { name, cores, budget: all, role: Role::Reference, copies, command };
+            tools.push(tool(1, 1, one()));
+            tools.push(tool(2, 2, two_at_once(one())));
+        };
+        reference(CACHED, &|| rust_peer("cached", None));
         // About a tenth of a second of work, as long as eventwire's run on a mixed capture.
         let iterations = if settings.smoke { "1000000" } else { "100000000" };
-        let spin = move || {
+        reference(SPIN, &|| {
             let bench = bench.clone();
             Box::new(move |_: &Path| {
                 let mut command = Command::new(&bench);
                 command.args(["spin", iterations]);
                 command
-            }) as Box<dyn Fn(&Path) -> Command>
-        };
-        tools.push(Tool { name: SPIN, cores: 1, budget: all, role: Role::Reference, copies: 1, command: spin() });
-        tools.push(Tool {
-            name: SPIN,
-            cores: 2,
-            budget: all,
-            role: Role::Reference,
-            copies: 2,
-            command: two_at_once(spin()),
+            })
         });
     }
     tools

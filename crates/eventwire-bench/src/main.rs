@@ -95,11 +95,14 @@ fn parse_in_cache(mut file: std::fs::File) -> anyhow::Result<usize> {
     let size = file.metadata().context("cannot read the capture's size")?.len();
     let mut head = Vec::with_capacity(WINDOW);
     Read::by_ref(&mut file).take(WINDOW as u64).read_to_end(&mut head).context("cannot read the capture")?;
-    let whole_lines = match head.iter().rposition(|&b| b == b'\n') {
-        _ if head.len() as u64 == size && !head.is_empty() => head.strip_suffix(b"\n").unwrap_or(&head),
-        Some(last_newline) => &head[..last_newline],
-        None => bail!("the capture's first 256 KiB hold no whole line"),
+    let whole_lines = if head.len() as u64 == size {
+        head.strip_suffix(b"\n").unwrap_or(&head)
+    } else {
+        head.iter().rposition(|&b| b == b'\n').map_or(&[][..], |last_newline| &head[..last_newline])
     };
+    if whole_lines.is_empty() {
+        bail!("the capture's first 256 KiB hold no whole line");
+    }
     let (mut parsed_bytes, mut parsed) = (0, 0);
     while parsed_bytes < size {
         for line in whole_lines.split(|&b| b == b'\n') {
