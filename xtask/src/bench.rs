@@ -351,7 +351,8 @@ const FLOOR_PAIR: &str = "serde_json to IgnoredAny (floor), two one-core runs at
 /// units busy, so it is slowed most when a core's units are shared with another thread (SMT).
 const CACHED: &str = "parsing in cache";
 /// Arithmetic in registers, each step waiting for the one before: what the cores give work
-/// that leaves most of a core idle, and so is slowed neither by memory nor by a shared core.
+/// that leaves most of a core idle, and so is slowed neither by memory nor, much, by a shared
+/// core.
 const SPIN: &str = "computation only";
 
 /// Two runs of a one-core command at once, one pinned to each core, on the same capture.
