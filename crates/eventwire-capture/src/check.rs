@@ -32,6 +32,11 @@ impl Decoded {
     pub(crate) fn is_quiet(&self) -> bool {
         self.unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
     }
+
+    /// The message's type, when it [is quiet](Self::is_quiet): all that is left to do with it.
+    pub(crate) fn quiet_kind(&self) -> Option<&'static MessageKind> {
+        self.is_quiet().then_some(self.kind)
+    }
 }
 
 fn looks_like_milliseconds(unix_seconds: &Number) -> bool {
@@ -165,17 +170,13 @@ impl<'s> Validator<'s> {
         }
     }
 
-    /// A valid JSON Lines message with nothing to report ([`Decoded::is_quiet`]): counted, and
-    /// its verdict given, without looking at its text again.
-    pub fn quiet_message(&mut self, decoded: &Decoded) -> io::Result<()> {
+    /// A valid JSON Lines message of type `kind` with nothing to report
+    /// ([`Decoded::quiet_kind`]): counted, and its verdict given, without looking at its text again.
+    pub fn quiet_message(&mut self, kind: &'static MessageKind) -> io::Result<()> {
         self.complete_pending()?;
-        self.count_message(Some(decoded.kind), None, false);
-        let verdict = Verdict {
-            index: self.summary.messages,
-            kind: Some(decoded.kind),
-            family: Some(decoded.kind.family),
-            valid: true,
-        };
+        self.count_message(Some(kind), None, false);
+        let verdict =
+            Verdict { index: self.summary.messages, kind: Some(kind), family: Some(kind.family), valid: true };
         self.verdict(verdict)
     }
 

@@ -6,7 +6,7 @@ use std::io::{self, BufRead};
 
 use eventwire::Direction;
 
-use crate::check::{Decoding, Position, Record, Validator, decode};
+use crate::check::{Decoded, Decoding, Position, Record, Validator, decode};
 use crate::detect::InputFormat;
 use crate::finding::Check;
 use crate::socketio;
@@ -185,8 +185,8 @@ fn check_line(
         InputFormat::Log => log_line(text, number, terminated, validator),
         _ => {
             let decoding = decoding.unwrap_or_else(|| decode(message, validator.family()));
-            if let Some(decoded) = decoding.as_ref().ok().filter(|decoded| decoded.is_quiet()) {
-                return validator.quiet_message(decoded);
+            if let Some(kind) = decoding.as_ref().ok().and_then(Decoded::quiet_kind) {
+                return validator.quiet_message(kind);
             }
             let record = Record {
                 text: message,
@@ -215,9 +215,9 @@ mod parallel {
     use std::sync::{Arc, Mutex, mpsc};
 
     use super::{Line, LineBytes, check_line, for_lines_in_next_block, jsonl_message};
-    use crate::check::{Decoding, Validator, decode};
+    use crate::check::{Decoded, Decoding, Validator, decode};
     use crate::detect::InputFormat;
-    use eventwire::Family;
+    use eventwire::{Family, MessageKind};
 
     /// About this many bytes of lines go to a thread at a time.
     pub(super) const BATCH_BYTES: usize = 1 << 20;
@@ -235,7 +235,11 @@ mod parallel {
         lines: Vec<(Line, Range<usize>)>,
         /// Whether the batch's first line is the file's first line (its byte order mark is skipped).
         starts_file: bool,
-        /// The decoding of each line's message, filled in by the decoding thread.
+        /// For each line, its message's type when checking it finds nothing (as almost always),
+        /// filled in by the decoding thread. Eight bytes a line, not a whole decoding: the
+        /// checking thread reads them from another core's cache.
+        quiet_kinds: Vec<Option<&'static MessageKind>>,
+        /// The decoding of each other line's message, in order (`None`: the line has none).
         decodings: Vec<Option<Decoding>>,
         /// Why the decoding thread could not read the batch's part of the file.
         error: Option<io::Error>,
@@ -331,14 +335,26 @@ mod parallel {
 
         fn decode_all(&mut self, family: Option<Family>) {
             self.check_utf8();
-            let mut decodings = std::mem::take(&mut self.decodings);
+            let (mut quiet_kinds, mut decodings) =
+                (std::mem::take(&mut self.quiet_kinds), std::mem::take(&mut self.decodings));
+            quiet_kinds.clear();
             decodings.clear();
             let starts_file = self.starts_file;
-            decodings.extend(self.lines().map(|(number, line, bytes)| match line {
-                Line::Text { .. } => jsonl_message(bytes, starts_file && number == 1).map(|text| decode(text, family)),
-                Line::TooLong { .. } => None,
-            }));
-            self.decodings = decodings;
+            for (number, line, bytes) in self.lines() {
+                let decoding = match line {
+                    Line::Text { .. } => {
+                        jsonl_message(bytes, starts_file && number == 1).map(|text| decode(text, family))
+                    }
+                    Line::TooLong { .. } => None,
+                };
+                let quiet_kind =
+                    decoding.as_ref().and_then(|decoding| decoding.as_ref().ok()).and_then(Decoded::quiet_kind);
+                quiet_kinds.push(quiet_kind);
+                if quiet_kind.is_none() {
+                    decodings.push(decoding);
+                }
+            }
+            (self.quiet_kinds, self.decodings) = (quiet_kinds, decodings);
         }
     }
 
@@ -454,18 +470,21 @@ mod parallel {
             return Err(error);
         }
         let mut decodings = std::mem::take(&mut batch.decodings);
+        let mut others = decodings.drain(..);
         // The text of a valid line is left alone: it may be in another core's cache, and
         // fetching it would cost this thread more than counting the line.
-        for (index, decoding) in decodings.drain(..).enumerate() {
-            match decoding {
-                Some(Ok(decoded)) if decoded.is_quiet() => validator.quiet_message(&decoded)?,
-                decoding => {
+        for (index, quiet_kind) in batch.quiet_kinds.iter().enumerate() {
+            match quiet_kind {
+                Some(kind) => validator.quiet_message(kind)?,
+                None => {
                     let (line, bytes) = batch.line(index);
                     let number = lines_before + index + 1;
+                    let decoding = others.next().expect("a decoding for each line that is not quiet");
                     check_line(InputFormat::Jsonl, cap, number, line, bytes, decoding, validator)?;
                 }
             }
         }
+        drop(others);
         batch.decodings = decodings;
         Ok(lines_before + batch.lines.len())
     }
