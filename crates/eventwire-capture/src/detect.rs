@@ -79,12 +79,15 @@ fn first_key(text: &[u8]) -> Option<String> {
 }
 
 /// Whether a newline occurs inside the first JSON value (a pretty-printed document) rather than
-/// only after it (JSON Lines). A value longer than the sniffed bytes counts as one line.
+/// only after it (JSON Lines). A value longer than the sniffed bytes counts as one line. So does
+/// one whose next line starts with `{` or `[`: pretty-printers break the line right after the
+/// opening bracket, and the next line starts with a key or a string, so that is JSON Lines whose
+/// first message is cut short.
 fn first_value_spans_lines(text: &[u8]) -> bool {
     let mut scanner = ValueScanner::default();
-    for &b in text {
+    for (at, &b) in text.iter().enumerate() {
         if b == b'\n' && !scanner.in_string() {
-            return true;
+            return !matches!(next_non_ws(&text[at..]), Some(b'{' | b'['));
         }
         if scanner.feed(b) {
             return false;
@@ -143,11 +146,13 @@ mod tests {
 
     #[test]
     fn formats_are_told_apart() {
-        let cases: [(&str, &str, InputFormat); 12] = [
+        let cases: [(&str, &str, InputFormat); 14] = [
             ("{\"type\":\"ping\"}\n{\"type\":\"pong\"}\n", "a.txt", InputFormat::Jsonl),
             ("[\"audio_data\",{\"audio\":\"AAAA\"}]\n", "a", InputFormat::Jsonl),
             ("\u{feff}{\"type\":\"ping\"}", "a", InputFormat::Jsonl),
             ("{\n  \"type\": \"ping\"\n}\n", "a", InputFormat::Json),
+            ("{\"type\":\"ping\",\"data\":{}\n{\"type\":\"pong\"}\n", "a", InputFormat::Jsonl),
+            ("[\"audio_data\",{\"audio\":\n[\"audio_data\",{}]\n", "a", InputFormat::Jsonl),
             ("[{\"type\":\"ping\"}]", "a", InputFormat::Json),
             ("[\n  [\"audio_data\", {}]\n]", "a", InputFormat::Json),
             ("{\"log\": {\"version\": \"1.2\"}}", "a.json", InputFormat::Har),
