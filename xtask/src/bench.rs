@@ -5,7 +5,8 @@
 //! checks that every validator's verdicts equal the ground truth message for message, then times
 //! each tool over several rounds (every tool once per round) and prints a Markdown table of
 //! MB/s, peak RSS and ratios. On two cores it also times what the machine gives two runs at
-//! once: of eventwire, of the parsing floor, of parsing from the cache, and of computation alone.
+//! once: of eventwire and of the parsing floor (each on one half of the capture), of parsing
+//! from the cache, and of computation alone.
 //!
 //! A measurement, not a test: no number fails the run. Only a disagreement with the ground truth
 //! does, which is why `cargo xtask test` runs it on a tiny capture (`--smoke`).
@@ -54,9 +55,37 @@ struct Tool {
     /// the generator makes a smaller capture of the same seed an exact prefix).
     budget: u64,
     role: Role,
-    /// How many copies of the capture one run reads (two processes at once read two).
-    copies: u64,
+    reads: Reads,
     command: Box<dyn Fn(&Path) -> Command>,
+}
+
+/// What one run of a tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// The capture (or the prefix its budget allows).
+    Capture,
+    /// The capture twice: two processes at once, each reading all of it.
+    CaptureTwice,
+    /// The capture's two halves ([`half`]), a process on each, at once.
+    Halves,
+}
+
+impl Reads {
+    /// The bytes one run reads, of a capture of `capture_bytes`.
+    fn bytes(self, capture_bytes: u64) -> u64 {
+        match self {
+            Reads::CaptureTwice => 2 * capture_bytes,
+            Reads::Capture | Reads::Halves => capture_bytes,
+        }
+    }
+
+    /// The files one run reads, of `capture`.
+    fn files(self, capture: &Path) -> Vec<PathBuf> {
+        match self {
+            Reads::Halves => vec![half(capture, 1), half(capture, 2)],
+            Reads::Capture | Reads::CaptureTwice => vec![capture.to_owned()],
+        }
+    }
 }
 
 /// What a tool's runs are for.
@@ -100,9 +129,15 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let mut table = Vec::new();
     for (capture, no_media) in CAPTURES {
         let mut inputs = Vec::new();
+        let mut split = Vec::new();
         for tool in &tools {
             let bytes = tool.budget.min(settings.bytes);
             let (path, truth) = capture_file(&dir, capture, no_media, bytes)?;
+            // Written afresh each time, so that they are never an older capture's halves.
+            if tool.reads == Reads::Halves && !split.contains(&path) {
+                write_halves(&path)?;
+                split.push(path.clone());
+            }
             let verdicts = run_once(tool, &path).with_context(|| format!("{} on the {capture} capture", tool.name))?;
             if tool.role == Role::Validator {
                 agree(tool.name, capture, &verdicts, &truth)?;
@@ -122,7 +157,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         }
         let mut rows = Vec::new();
         for ((tool, path), mut samples) in tools.iter().zip(&inputs).zip(samples) {
-            let size = tool.copies * std::fs::metadata(path)?.len();
+            let size = tool.reads.bytes(std::fs::metadata(path)?.len());
             let rounds: Vec<f64> = samples.iter().map(|(seconds, _)| *seconds).collect();
             samples.sort_by(|a, b| a.0.total_cmp(&b.0));
             let (seconds, _) = samples[samples.len() / 2];
@@ -244,7 +279,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: all,
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: eventwire_with("1"),
         },
         Tool {
@@ -252,7 +287,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 2,
             budget: all,
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: eventwire_with("2"),
         },
         Tool {
@@ -260,7 +295,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: all,
             role: Role::Unchecked,
-            copies: 1,
+            reads: Reads::Capture,
             command: rust_peer("ignored", None),
         },
         Tool {
@@ -268,7 +303,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: all,
             role: Role::Unchecked,
-            copies: 1,
+            reads: Reads::Capture,
             command: rust_peer("value", None),
         },
         Tool {
@@ -276,7 +311,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: all,
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: rust_peer("jsonschema", Some(bundle.clone())),
         },
         Tool {
@@ -284,7 +319,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: share(4),
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: Box::new(move |capture: &Path| {
                 let mut command = Command::new("node");
                 command.arg(&ajv).arg(capture).arg(&bundle);
@@ -296,7 +331,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: share(20),
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: python_peer("fastjsonschema", draft07),
         },
         Tool {
@@ -304,27 +339,26 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             cores: 1,
             budget: share(100),
             role: Role::Validator,
-            copies: 1,
+            reads: Reads::Capture,
             command: python_peer("jsonschema", root.join("schema/eventwire.json")),
         },
     ];
     if two_cores {
-        let pair = |name, one: Box<dyn Fn(&Path) -> Command>| Tool {
+        let halves = |name, one: Box<dyn Fn(&Path) -> Command>| Tool {
             name,
             cores: 2,
             budget: all,
             role: Role::Unchecked,
-            copies: 2,
-            command: two_at_once(one),
+            reads: Reads::Halves,
+            command: on_halves(one),
         };
-        tools.insert(2, pair(PAIR, eventwire_with("1")));
-        tools.insert(4, pair(FLOOR_PAIR, rust_peer("ignored", None)));
+        tools.insert(2, halves(HALVES, eventwire_with("1")));
+        tools.insert(4, halves(FLOOR_HALVES, rust_peer("ignored", None)));
         // Each reference: alone on one core, and two runs at once.
         let mut reference = |name, one: &dyn Fn() -> Box<dyn Fn(&Path) -> Command>| {
-            let tool =
-                |cores, copies, command| Tool { name, cores, budget: all, role: Role::Reference, copies, command };
-            tools.push(tool(1, 1, one()));
-            tools.push(tool(2, 2, two_at_once(one())));
+            let tool = |cores, reads, command| Tool { name, cores, budget: all, role: Role::Reference, reads, command };
+            tools.push(tool(1, Reads::Capture, one()));
+            tools.push(tool(2, Reads::CaptureTwice, two_at_once(one())));
         };
         reference(CACHED, &|| rust_peer("cached", None));
         // About a tenth of a second of work, as long as eventwire's run on a mixed capture.
@@ -341,11 +375,13 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
     tools
 }
 
-/// The row of two one-core runs at once: what two cores can give this work on this machine at
-/// the time, whatever the program does to share it.
-const PAIR: &str = "eventwire validate, two one-core runs at once";
+/// The row of one-core runs on the capture's two halves at once: what two cores can give this
+/// work on this machine at the time, with nothing shared between them. Not two runs of the whole
+/// capture: those read the same bytes at about the same time, so the second finds them in the
+/// cache the cores share, and gets more of two cores than any split of the work could.
+const HALVES: &str = "eventwire validate, one-core runs on the two halves at once";
 /// The same for the parsing floor: a program that shares nothing of eventwire's code.
-const FLOOR_PAIR: &str = "serde_json to IgnoredAny (floor), two one-core runs at once";
+const FLOOR_HALVES: &str = "serde_json to IgnoredAny (floor), one-core runs on the two halves at once";
 /// The floor's parsing of a capture's first lines, over and over, from the core's own cache:
 /// what the cores give parsing when no memory is streamed. Parsing keeps a core's execution
 /// units busy, so it is slowed most when a core's units are shared with another thread (SMT).
@@ -356,19 +392,49 @@ const CACHED: &str = "parsing in cache";
 const SPIN: &str = "computation only";
 
 /// Two runs of a one-core command at once, one pinned to each core, on the same capture.
-/// Exits 0 when both exited 0 or 1 (eventwire's "invalid messages found"), else 2.
 fn two_at_once(one: Box<dyn Fn(&Path) -> Command>) -> Box<dyn Fn(&Path) -> Command> {
-    Box::new(move |capture: &Path| {
-        let inner = one(capture);
-        // The outputs go nowhere: two processes writing to one pipe would interleave them.
-        let script = r#"taskset -c 0 "$@" > /dev/null & first=$!
-taskset -c 1 "$@" > /dev/null; second=$?
-wait "$first"; first=$?
+    Box::new(move |capture: &Path| at_once(&one(capture), &one(capture)))
+}
+
+/// Two runs of a one-core command at once, one pinned to each core, on the capture's halves.
+fn on_halves(one: Box<dyn Fn(&Path) -> Command>) -> Box<dyn Fn(&Path) -> Command> {
+    Box::new(move |capture: &Path| at_once(&one(&half(capture, 1)), &one(&half(capture, 2))))
+}
+
+/// Runs `first` pinned to core 0 and `second` to core 1, at once. Exits 0 when both exited 0
+/// or 1 (eventwire's "invalid messages found"), else 2.
+fn at_once(first: &Command, second: &Command) -> Command {
+    // The outputs go nowhere: two processes writing to one pipe would interleave them.
+    let script = r#"n=$1; shift
+one=("${@:1:n}"); other=("${@:n+1}")
+taskset -c 0 "${one[@]}" > /dev/null & pid=$!
+taskset -c 1 "${other[@]}" > /dev/null; second=$?
+wait "$pid"; first=$?
 [ "$first" -le 1 ] && [ "$second" -le 1 ] || exit 2"#;
-        let mut command = Command::new("sh");
-        command.arg("-c").arg(script).arg("two-at-once").arg(inner.get_program()).args(inner.get_args());
-        command
-    })
+    let mut command = Command::new("bash");
+    command.arg("-c").arg(script).arg("at-once").arg((1 + first.get_args().len()).to_string());
+    for inner in [first, second] {
+        command.arg(inner.get_program()).args(inner.get_args());
+    }
+    command
+}
+
+/// Half `which` (1 or 2) of `capture`, as [`write_halves`] writes it.
+fn half(capture: &Path, which: u8) -> PathBuf {
+    let stem = capture.file_stem().unwrap_or_default().to_string_lossy();
+    capture.with_file_name(format!("{stem}.half-{which}.jsonl"))
+}
+
+/// Splits `capture` in two at the first line that starts at or after its middle.
+fn write_halves(capture: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(capture).with_context(|| format!("cannot read {}", capture.display()))?;
+    let middle =
+        bytes[bytes.len() / 2..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |at| bytes.len() / 2 + at + 1);
+    for (which, part) in [(1, &bytes[..middle]), (2, &bytes[middle..])] {
+        let path = half(capture, which);
+        std::fs::write(&path, part).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The capture of `bytes` (generated once) and its ground truth.
@@ -427,7 +493,9 @@ fn agree(tool: &str, capture: &str, found: &[usize], truth: &[usize]) -> anyhow:
 
 /// One timed run: wall seconds and peak RSS (KiB, from GNU time).
 fn time(tool: &Tool, capture: &Path, dir: &Path) -> anyhow::Result<(f64, u64)> {
-    warm_page_cache(capture)?;
+    for file in tool.reads.files(capture) {
+        warm_page_cache(&file)?;
+    }
     let inner = (tool.command)(capture);
     let rss_file = dir.join("peak-rss.txt");
     let mut command = Command::new("/usr/bin/time");
@@ -503,16 +571,16 @@ fn print_report(settings: &Settings, table: &[(&str, Vec<Measured>)]) {
             "- {capture}: eventwire on one core runs at {of_floor:.2}× the parsing floor (target ≥ 0.5; rounds {of_floor_rounds}); on two cores at {of_one:.2}× its one-core speed (target ≥ 1.7; rounds {of_one_rounds}).",
         ));
         // What two cores could give this work: only on a machine with two cores.
-        let references = [(PAIR, one, "eventwire"), (FLOOR_PAIR, floor, "the parsing floor")];
+        let halves = "one-core runs on the capture's two halves at once get";
+        let at_once = "two one-core runs at once get";
+        let references = [(HALVES, one, "eventwire", halves), (FLOOR_HALVES, floor, "the parsing floor", halves)];
         let machine = [(CACHED, "parsing in cache"), (SPIN, "computation alone")]
             .into_iter()
-            .filter_map(|(name, what)| row(name, 1).map(|alone| (name, alone, what)));
-        for (name, alone, what) in references.into_iter().chain(machine) {
+            .filter_map(|(name, what)| row(name, 1).map(|alone| (name, alone, what, at_once)));
+        for (name, alone, what, how) in references.into_iter().chain(machine) {
             if let Some(two) = row(name, 2) {
                 let (capacity, rounds) = paired_speedup(two, alone);
-                report.push_str(&format!(
-                    " For {what}, two one-core runs at once get {capacity:.2}× one (rounds {rounds})."
-                ));
+                report.push_str(&format!(" For {what}, {how} {capacity:.2}× one (rounds {rounds})."));
             }
         }
         report.push('\n');
