@@ -7,7 +7,7 @@ use eventwire::health::{HealthEvent, HealthScore, RiskLevel, ScoreMode};
 use eventwire::media::{AudioData, AudioPayload, InlineAudio, MediaEvent, VideoPayload};
 use eventwire::primitives::{AudioBase64, Id, JpegBase64, NonEmptyText, StreamTimestamp, UnitInterval, UnixTime};
 use eventwire::stream::{Ping, StreamMessage};
-use eventwire::{DecodeError, Direction, Family, Message};
+use eventwire::{DecodeError, Directions, Family, Message};
 use eventwire_tests::{schemas, workspace_root};
 use serde_json::{Value, json};
 
@@ -139,7 +139,7 @@ fn decode_family_rejects_other_families() {
 
 #[test]
 fn registry_directions_follow_protocol_md() {
-    use Direction::{ClientToServer as C2S, ServerToClient as S2C};
+    use Directions::{Both, ClientToServer as C2S, ServerToClient as S2C};
     let direction =
         |family, tag| eventwire::registry::find(family, tag).unwrap_or_else(|| panic!("{family} {tag}")).direction;
     for tag in ["health_score", "alert", "status"] {
@@ -152,8 +152,9 @@ fn registry_directions_follow_protocol_md() {
         assert_eq!(direction(Family::Simulation, tag), S2C);
     }
     assert_eq!(direction(Family::Assistant, "subscription"), C2S);
+    // Published C→S by the assistant backend (a client of its broker), relayed S→C.
     for tag in ["status", "tool", "response", "error"] {
-        assert_eq!(direction(Family::Assistant, tag), S2C);
+        assert_eq!(direction(Family::Assistant, tag), Both);
     }
     for tag in ["ping", "chat", "audio", "video", "transcription_request", "test"] {
         assert_eq!(direction(Family::Stream, tag), C2S);

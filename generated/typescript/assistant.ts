@@ -22,7 +22,7 @@ export function isAssistantMessage(value: unknown): value is AssistantMessage {
 
 /**
  * A request to subscribe to or unsubscribe from a session channel, sent on channel
- * `subscription`.
+ * `subscription`, client to server (C→S) only.
  */
 export type SubscriptionRequest = {
   /** Always `subscription`. */
@@ -78,7 +78,13 @@ export function isSubscriptionAction(value: unknown): value is SubscriptionActio
   );
 }
 
-/** A status update on a session channel. */
+/**
+ * A status update on a session channel.
+ *
+ * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+ * publishes it client to server, and the broker relays it server to client to the channel's
+ * subscribers.
+ */
 export type StatusMessage = {
   /** The session channel the update is published on. */
   channel: SessionChannel;
@@ -165,7 +171,13 @@ export function isStatusPhase(value: unknown): value is StatusPhase {
   );
 }
 
-/** A tool update on a session channel. */
+/**
+ * A tool update on a session channel.
+ *
+ * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+ * publishes it client to server, and the broker relays it server to client to the channel's
+ * subscribers.
+ */
 export type ToolMessage = {
   /** The session channel the update is published on. */
   channel: SessionChannel;
@@ -225,7 +237,13 @@ export function isToolUpdate(value: unknown): value is ToolUpdate {
   );
 }
 
-/** A response update on a session channel. */
+/**
+ * A response update on a session channel.
+ *
+ * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+ * publishes it client to server, and the broker relays it server to client to the channel's
+ * subscribers.
+ */
 export type ResponseMessage = {
   /** The session channel the update is published on. */
   channel: SessionChannel;
@@ -304,7 +322,13 @@ export function isResponseStatus(value: unknown): value is ResponseStatus {
   );
 }
 
-/** An error update on a session channel. */
+/**
+ * An error update on a session channel.
+ *
+ * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+ * publishes it client to server, and the broker relays it server to client to the channel's
+ * subscribers.
+ */
 export type ErrorMessage = {
   /** The session channel the update is published on. */
   channel: SessionChannel;

@@ -1304,7 +1304,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A request to subscribe to or unsubscribe from a session channel, sent on channel\n`subscription`."
+      "description": "A request to subscribe to or unsubscribe from a session channel, sent on channel\n`subscription`, client to server (C→S) only."
     },
     "Subscription": {
       "title": "Subscription",
@@ -1366,7 +1366,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A status update on a session channel."
+      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "SessionChannel": {
       "title": "SessionChannel",
@@ -1464,7 +1464,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A tool update on a session channel."
+      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ToolUpdate": {
       "title": "ToolUpdate",
@@ -1532,7 +1532,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A response update on a session channel."
+      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ResponseUpdate": {
       "title": "ResponseUpdate",
@@ -1635,7 +1635,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "An error update on a session channel."
+      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ErrorUpdate": {
       "title": "ErrorUpdate",
@@ -3945,7 +3945,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A request to subscribe to or unsubscribe from a session channel, sent on channel\n`subscription`."
+      "description": "A request to subscribe to or unsubscribe from a session channel, sent on channel\n`subscription`, client to server (C→S) only."
     },
     "Subscription": {
       "title": "Subscription",
@@ -4001,7 +4001,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A status update on a session channel."
+      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "SessionChannel": {
       "title": "SessionChannel",
@@ -4093,7 +4093,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A tool update on a session channel."
+      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ToolUpdate": {
       "title": "ToolUpdate",
@@ -4161,7 +4161,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A response update on a session channel."
+      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ResponseUpdate": {
       "title": "ResponseUpdate",
@@ -4264,7 +4264,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "An error update on a session channel."
+      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
     },
     "ErrorUpdate": {
       "title": "ErrorUpdate",

@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use eventwire::{Direction, Family};
+use eventwire::{Directions, Family};
 use serde_json::{Value, json};
 
 /// What to generate.
@@ -249,7 +249,8 @@ fn generate(rng: &mut Rng, state: &mut State, family: Family, corrupt: bool) -> 
     // Which way a message travels is the registry's to say, as the validator's direction check
     // reads it; a HAR that put it the other way would be full of findings nobody corrupted.
     let kind = eventwire::decode_value(&value).expect("a generated message is valid until corrupted").kind();
-    let sent_by_client = kind.direction == Direction::ClientToServer;
+    // Messages that travel both ways (assistant updates) are written as the broker relays them.
+    let sent_by_client = kind.direction == Directions::ClientToServer;
     let mut mutation = None;
     let mut text = None;
     if corrupt {
@@ -671,7 +672,7 @@ mod tests {
         let mut checked = std::collections::HashSet::new();
         for (i, message) in messages.iter().enumerate().filter(|(i, _)| !corrupted.contains(&(i + 1))) {
             let kind = eventwire::decode(message["data"].as_str().unwrap()).unwrap().kind();
-            let sent = if kind.direction == Direction::ClientToServer { "send" } else { "receive" };
+            let sent = if kind.direction == Directions::ClientToServer { "send" } else { "receive" };
             assert_eq!(message["type"], sent, "message {} (`{}`)", i + 1, kind.tag);
             checked.insert(sent);
         }

@@ -362,12 +362,12 @@ impl<'s> Validator<'s> {
             }
         }
         if let (Some(kind), Some(seen)) = (kind, record.direction) {
-            if kind.direction != seen {
+            if !kind.direction.allows(seen) {
                 let message = format!(
                     "`{}` messages travel {} ({}), but this one was {}",
                     kind.tag,
                     kind.direction.arrow(),
-                    direction_words(kind.direction),
+                    direction_words(seen.reverse()),
                     match seen {
                         Direction::ClientToServer => "sent by the client",
                         Direction::ServerToClient => "received from the server",

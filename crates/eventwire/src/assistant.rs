@@ -1,6 +1,7 @@
 //! `assistant`: live updates of an AI assistant conversation,
-//! `{"channel": <session channel>, "payload": {...}}`, server to client; and subscription
-//! requests on the channel `subscription`, client to server.
+//! `{"channel": <session channel>, "payload": {...}}`, in both directions (the assistant
+//! backend publishes them to its broker client to server, the broker relays them server to
+//! client); and subscription requests on the channel `subscription`, client to server.
 //!
 //! The payload's `type` and `status` come in fixed pairs, which the types encode: a status
 //! update is `started` or `responding`, a tool update `processing`, a response `in_progress` or
@@ -20,13 +21,13 @@ family! {
         /// Subscribe to or unsubscribe from a session channel.
         SubscriptionRequest => "subscription", ClientToServer;
         /// Processing started, or the assistant began responding.
-        StatusMessage => "status", ServerToClient;
+        StatusMessage => "status", Both;
         /// A tool is executing.
-        ToolMessage => "tool", ServerToClient;
+        ToolMessage => "tool", Both;
         /// Streamed response text, and its completion.
-        ResponseMessage => "response", ServerToClient;
+        ResponseMessage => "response", Both;
         /// Processing failed.
-        ErrorMessage => "error", ServerToClient;
+        ErrorMessage => "error", Both;
     }
 }
 
@@ -60,7 +61,7 @@ tag_type!(
 );
 
 /// A request to subscribe to or unsubscribe from a session channel, sent on channel
-/// `subscription`.
+/// `subscription`, client to server (C→S) only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
@@ -104,6 +105,10 @@ pub enum SubscriptionAction {
 }
 
 /// A status update on a session channel.
+///
+/// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+/// publishes it client to server, and the broker relays it server to client to the channel's
+/// subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
@@ -158,6 +163,10 @@ pub enum StatusPhase {
 }
 
 /// A tool update on a session channel.
+///
+/// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+/// publishes it client to server, and the broker relays it server to client to the channel's
+/// subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
@@ -200,6 +209,10 @@ pub struct ToolUpdate {
 }
 
 /// A response update on a session channel.
+///
+/// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+/// publishes it client to server, and the broker relays it server to client to the channel's
+/// subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
@@ -447,6 +460,10 @@ impl ResponseStatus {
 }
 
 /// An error update on a session channel.
+///
+/// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
+/// publishes it client to server, and the broker relays it server to client to the channel's
+/// subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]

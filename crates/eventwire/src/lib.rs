@@ -36,7 +36,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub use check::Facts;
 pub use decode::{Checked, DecodeError, Rule, check, decode, decode_family, decode_value};
-pub use registry::{Direction, Family, MessageKind};
+pub use registry::{Direction, Directions, Family, MessageKind};
 
 /// One message of any family.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -97,7 +97,7 @@ impl fmt::Display for Family {
     }
 }
 
-/// Which way a message travels.
+/// Which way a message was seen travelling (in a capture that records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Direction {
     /// Client to server (C→S).
@@ -114,6 +114,47 @@ impl Direction {
             Direction::ServerToClient => "S→C",
         }
     }
+
+    /// The other way.
+    pub fn reverse(self) -> Direction {
+        match self {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        }
+    }
+}
+
+/// Which ways a message type may travel: one direction, or both where the contract says so
+/// (assistant updates are published client to server by the assistant backend, a WebSocket
+/// client of its broker, and relayed server to client to subscribers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Directions {
+    /// Client to server only (C→S).
+    ClientToServer,
+    /// Server to client only (S→C).
+    ServerToClient,
+    /// Either way (C→S and S→C).
+    Both,
+}
+
+impl Directions {
+    /// Whether a message of this type may travel `direction`.
+    pub fn allows(self, direction: Direction) -> bool {
+        match self {
+            Directions::ClientToServer => direction == Direction::ClientToServer,
+            Directions::ServerToClient => direction == Direction::ServerToClient,
+            Directions::Both => true,
+        }
+    }
+
+    /// `C→S`, `S→C`, or `C→S, S→C`.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Directions::ClientToServer => "C→S",
+            Directions::ServerToClient => "S→C",
+            Directions::Both => "C→S, S→C",
+        }
+    }
 }
 
 /// One message type: the registry's row.
@@ -123,8 +164,8 @@ pub struct MessageKind {
     pub family: Family,
     /// Its tag on the wire (the value at [`Family::tag_pointer`]).
     pub tag: &'static str,
-    /// Which way it travels.
-    pub direction: Direction,
+    /// Which ways it may travel.
+    pub direction: Directions,
     /// The name of its Rust type, also its schema definition name.
     pub type_name: &'static str,
     pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
@@ -183,7 +224,7 @@ macro_rules! family {
                 $( $crate::registry::MessageKind {
                     family: $crate::registry::Family::$family,
                     tag: $tag,
-                    direction: $crate::registry::Direction::$direction,
+                    direction: $crate::registry::Directions::$direction,
                     type_name: stringify!($variant),
                     decode: |input, kind| {
                         input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
