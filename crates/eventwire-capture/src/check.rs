@@ -64,6 +64,8 @@ pub(crate) enum Position {
     Text { line: usize, column: usize },
     /// The `message`-th WebSocket message of HAR entry `entry` (both 1-based).
     Har { entry: usize, message: usize },
+    /// The `packet`-th Engine.IO packet of HAR entry `entry`'s long-polling body (both 1-based).
+    Polling { entry: usize, packet: usize },
 }
 
 /// One message or frame of a capture, with what the capture says about it.
@@ -81,6 +83,10 @@ pub(crate) struct Record<'a> {
     /// The record may be other JSON than a message (a log line without a direction marker):
     /// when it matches no family it is skipped, not reported.
     pub maybe_not_a_message: bool,
+    /// Which socket of the capture it belongs to (`0` where the capture has no sockets): a
+    /// Socket.IO binary event's attachments are the next binary frames of the same socket and
+    /// direction.
+    pub socket: usize,
 }
 
 /// What validation reports, in input order: each finding, and after a message's findings its
@@ -109,6 +115,17 @@ pub struct Verdict {
 /// Where events go. Returning an error (output closed) stops validation.
 pub type Sink<'a> = dyn FnMut(Event) -> io::Result<()> + 'a;
 
+/// Who sent a frame: a socket of the capture and the direction, where the capture records it.
+type Sender = (usize, Option<Direction>);
+
+/// What a sender's binary frames still belong to.
+enum Awaiting {
+    /// A binary event waiting for its attachments.
+    Event(PendingBinary),
+    /// A binary acknowledgement's attachments, this many still to come (they are skipped).
+    Ack(usize),
+}
+
 /// A binary event waiting for its attachments.
 struct PendingBinary {
     expected: usize,
@@ -131,9 +148,10 @@ pub(crate) struct Validator<'s> {
     /// Valid messages per type, not yet in `summary`'s tables: counting them there for every
     /// message costs more than the rest of checking a valid message. See [`Self::into_summary`].
     valid_by_kind: Vec<(&'static MessageKind, usize)>,
-    pending: Option<PendingBinary>,
-    /// Binary frames still to skip (they belong to a binary acknowledgement).
-    skip_binaries: usize,
+    /// Per sender, what its next binary frames belong to (only senders that await some: a
+    /// binary event's attachments are the next binary frames *from the same sender*, whatever
+    /// the other direction sends in between). In the order they began.
+    awaiting: Vec<(Sender, Awaiting)>,
     /// Whether findings get an excerpt (see [`crate::Options::excerpts`]).
     excerpts: bool,
 }
@@ -145,8 +163,7 @@ impl<'s> Validator<'s> {
             sink,
             summary: Summary::default(),
             valid_by_kind: Vec::new(),
-            pending: None,
-            skip_binaries: 0,
+            awaiting: Vec::new(),
             excerpts,
         }
     }
@@ -173,7 +190,7 @@ impl<'s> Validator<'s> {
     /// A valid JSON Lines message of type `kind` with nothing to report
     /// ([`Decoded::quiet_kind`]): counted, and its verdict given, without looking at its text again.
     pub fn quiet_message(&mut self, kind: &'static MessageKind) -> io::Result<()> {
-        self.complete_pending()?;
+        self.complete_pending((0, None))?;
         self.count_message(Some(kind), None, false);
         let verdict =
             Verdict { index: self.summary.messages, kind: Some(kind), family: Some(kind.family), valid: true };
@@ -188,7 +205,7 @@ impl<'s> Validator<'s> {
 
     /// A record that should be one JSON message, already decoded (on another thread).
     pub fn decoded_message(&mut self, record: &Record, decoding: Decoding) -> io::Result<()> {
-        self.complete_pending()?;
+        self.complete_pending(sender(record))?;
         self.check_message(record, record.text, 0, None, decoding)
     }
 
@@ -201,14 +218,16 @@ impl<'s> Validator<'s> {
     pub fn frame(&mut self, record: &Record) -> io::Result<()> {
         let parsed = socketio::parse(record.text);
         if !matches!(parsed, Ok(Frame::Binary(_))) {
-            // Any other frame ends a binary event's attachments.
-            self.complete_pending()?;
+            // Any other frame from the same sender ends a binary event's attachments.
+            self.complete_pending(sender(record))?;
         }
         match parsed {
             Ok(Frame::Binary(base64)) => self.binary_base64(record, base64),
             Ok(Frame::Control { attachments, .. }) => {
                 self.summary.control_frames += 1;
-                self.skip_binaries = attachments;
+                if attachments > 0 {
+                    self.awaiting.push((sender(record), Awaiting::Ack(attachments)));
+                }
                 Ok(())
             }
             Ok(Frame::Event { namespace, attachments, json, json_offset, .. }) => {
@@ -235,14 +254,20 @@ impl<'s> Validator<'s> {
     /// A binary WebSocket frame (HAR opcode 2, or a `b<base64>` line) of `len` bytes: an
     /// attachment of the pending binary event, or a finding when none is pending.
     pub fn binary(&mut self, record: &Record, len: usize, socket_io: bool) -> io::Result<()> {
-        if self.skip_binaries > 0 {
-            self.skip_binaries -= 1;
-            return Ok(());
-        }
-        if let Some(pending) = &mut self.pending {
-            pending.received.push(len);
-            if pending.received.len() == pending.expected {
-                self.complete_pending()?;
+        let from = sender(record);
+        if let Some(at) = self.awaiting.iter().position(|(awaiting, _)| *awaiting == from) {
+            let done = match &mut self.awaiting[at].1 {
+                Awaiting::Ack(left) => {
+                    *left -= 1;
+                    *left == 0
+                }
+                Awaiting::Event(pending) => {
+                    pending.received.push(len);
+                    pending.received.len() == pending.expected
+                }
+            };
+            if done {
+                self.complete_pending(from)?;
             }
             return Ok(());
         }
@@ -285,7 +310,7 @@ impl<'s> Validator<'s> {
     /// Counts a record that could not even be read as text (too large, not UTF-8) as an invalid
     /// message, and reports why.
     pub fn unreadable_message(&mut self, position: Position, check: Check, message: String) -> io::Result<()> {
-        self.complete_pending()?;
+        self.complete_pending((0, None))?;
         self.count_message(None, None, true);
         let index = self.summary.messages;
         let location = Location { message_index: Some(index), ..position_location(position) };
@@ -293,16 +318,22 @@ impl<'s> Validator<'s> {
         self.verdict(Verdict { index, kind: None, family: None, valid: false })
     }
 
-    /// Ends one socket (a HAR entry): a binary event still waiting for attachments is reported.
-    pub fn end_socket(&mut self) -> io::Result<()> {
-        self.skip_binaries = 0;
-        self.complete_pending()
+    /// Ends one socket (a HAR entry): a binary event of it still waiting for attachments is
+    /// reported.
+    pub fn end_socket(&mut self, socket: usize) -> io::Result<()> {
+        while let Some(at) = self.awaiting.iter().position(|((of, _), _)| *of == socket) {
+            let (from, _) = self.awaiting[at];
+            self.complete_pending(from)?;
+        }
+        Ok(())
     }
 
     /// Ends the file: a binary event still waiting for attachments is reported, and a file read
     /// to its end without a single message or frame gets a warning.
     pub fn finish(&mut self, read_to_end: bool) -> io::Result<()> {
-        self.complete_pending()?;
+        while let Some(&(from, _)) = self.awaiting.first() {
+            self.complete_pending(from)?;
+        }
         if read_to_end && self.summary.messages == 0 && self.summary.control_frames == 0 {
             let message = "no messages found: the capture is empty or holds no protocol messages".to_owned();
             self.emit(capture_level(Severity::Warning, Check::NoMessages, Location::default(), message))?;
@@ -417,7 +448,7 @@ impl<'s> Validator<'s> {
             self.emit(finding)?;
         }
         if let Some(expected @ 1..) = attachments {
-            self.pending = Some(PendingBinary {
+            let pending = Awaiting::Event(PendingBinary {
                 expected,
                 received: Vec::with_capacity(expected),
                 audio_attachment,
@@ -429,14 +460,20 @@ impl<'s> Validator<'s> {
                     .and_then(|span| self.excerpt(record, offset + span.start..offset + span.end)),
                 context: record.context.to_vec(),
             });
+            self.awaiting.push((sender(record), pending));
             return Ok(());
         }
         self.verdict(Verdict { index, kind, family, valid: !invalid })
     }
 
-    /// Reports what a completed (or abandoned) binary event's attachments break.
-    fn complete_pending(&mut self) -> io::Result<()> {
-        let Some(pending) = self.pending.take() else { return Ok(()) };
+    /// Reports what the binary event `from` sent last, now completed (or abandoned), breaks with
+    /// its attachments; a binary acknowledgement's attachments still to come are forgotten.
+    fn complete_pending(&mut self, from: Sender) -> io::Result<()> {
+        if self.awaiting.is_empty() {
+            return Ok(());
+        }
+        let Some(at) = self.awaiting.iter().position(|(awaiting, _)| *awaiting == from) else { return Ok(()) };
+        let Awaiting::Event(pending) = self.awaiting.remove(at).1 else { return Ok(()) };
         let mut problems = Vec::new();
         if pending.received.len() < pending.expected {
             problems.push(format!(
@@ -487,7 +524,7 @@ impl<'s> Validator<'s> {
     fn first_line(&self, record: &Record) -> Option<usize> {
         match record.position {
             Position::Text { line, .. } => Some(line),
-            Position::Har { .. } => None,
+            Position::Har { .. } | Position::Polling { .. } => None,
         }
     }
 
@@ -508,6 +545,9 @@ impl<'s> Validator<'s> {
             Position::Har { entry, message } => {
                 Location { message_index, entry: Some(entry), entry_message: Some(message), ..Location::default() }
             }
+            Position::Polling { entry, packet } => {
+                Location { message_index, entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
+            }
         }
     }
 
@@ -517,6 +557,11 @@ impl<'s> Validator<'s> {
         self.summary.count_finding(&finding);
         (self.sink)(Event::Finding(finding)).map_err(output_error)
     }
+}
+
+/// The sender of a record.
+fn sender(record: &Record) -> Sender {
+    (record.socket, record.direction)
 }
 
 /// Marks the sink's errors, so that they are told apart from read errors.
@@ -529,6 +574,9 @@ fn position_location(position: Position) -> Location {
         Position::Text { line, column } => Location { line: Some(line), column: Some(column), ..Location::default() },
         Position::Har { entry, message } => {
             Location { entry: Some(entry), entry_message: (message > 0).then_some(message), ..Location::default() }
+        }
+        Position::Polling { entry, packet } => {
+            Location { entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
         }
     }
 }

@@ -175,6 +175,7 @@ fn one_value(
         socket_family: None,
         at_end_unterminated: truncated,
         maybe_not_a_message: false,
+        socket: 0,
     })?;
     Ok(!truncated)
 }

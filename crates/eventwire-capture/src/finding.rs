@@ -135,6 +135,9 @@ pub struct Location {
     pub entry: Option<usize>,
     /// 1-based position of the WebSocket message within its HAR entry (frames included).
     pub entry_message: Option<usize>,
+    /// 1-based position of the Engine.IO packet within a HAR entry's Socket.IO long-polling
+    /// body (the request body of a `POST`, the response body of a `GET`).
+    pub entry_packet: Option<usize>,
 }
 
 /// A line of the capture around a finding, with the part to underline. Long strings (base64) are

@@ -3,8 +3,10 @@
 //! so a gigabyte HAR never sits in memory; only the current message does, up to the size cap.
 
 mod message;
+mod polling;
 mod splitter;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufRead};
 use std::rc::Rc;
@@ -19,6 +21,7 @@ use crate::finding::{Check, Severity};
 use crate::socketio;
 
 use message::WebSocketMessage;
+use polling::{Body, Poll, PollingUrl};
 use splitter::{Cut, Shared, Splitter, Whole};
 
 /// Why a HAR cannot be read further.
@@ -44,6 +47,31 @@ struct State<'a, 'v> {
     /// Where the message being read is, for the size-cap error.
     current: (usize, usize),
     found_log: bool,
+    sockets: SocketIds,
+}
+
+/// The validator's socket numbers: one per WebSocket entry, and one per Socket.IO session
+/// (`sid`), which spans its long-polling requests and the WebSocket it upgrades to.
+#[derive(Default)]
+struct SocketIds {
+    issued: usize,
+    by_sid: HashMap<String, usize>,
+}
+
+impl SocketIds {
+    fn fresh(&mut self) -> usize {
+        self.issued += 1;
+        self.issued
+    }
+
+    fn of_sid(&mut self, sid: &str) -> usize {
+        if let Some(&id) = self.by_sid.get(sid) {
+            return id;
+        }
+        let id = self.fresh();
+        self.by_sid.insert(sid.to_owned(), id);
+        id
+    }
 }
 
 impl State<'_, '_> {
@@ -68,8 +96,16 @@ fn read_with(
     cutting: bool,
     shared: Rc<Shared>,
 ) -> Result<(), HarError> {
-    let mut state =
-        State { validator, shared: shared.clone(), cap, failure: None, entries: 0, current: (0, 0), found_log: false };
+    let mut state = State {
+        validator,
+        shared: shared.clone(),
+        cap,
+        failure: None,
+        entries: 0,
+        current: (0, 0),
+        found_log: false,
+        sockets: SocketIds::default(),
+    };
     let mut deserializer = serde_json::Deserializer::from_reader(Splitter::new(reader, shared.clone(), cap, cutting));
     let result = Root(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Some(failure) = state.failure.take() {
@@ -167,8 +203,16 @@ impl<'de> Visitor<'de> for Entries<'_, '_, '_> {
                 self.0.entries -= 1;
                 return Ok(());
             }
-            let ended = self.0.validator.end_socket();
-            self.0.output(ended)?;
+            if socket.polling.is_some() {
+                let polled = poll(self.0, &mut socket);
+                self.0.output(polled)?;
+            }
+            // A Socket.IO session's socket spans entries (polling, then the WebSocket): it
+            // ends with the file.
+            if let (Some(id), None) = (socket.id, &socket.sid) {
+                let ended = self.0.validator.end_socket(id);
+                self.0.output(ended)?;
+            }
             if socket.is_websocket() && socket.messages == 0 {
                 let message = if socket.has_message_list {
                     "WebSocket entry with no messages".to_owned()
@@ -201,6 +245,18 @@ struct Socket {
     family_hint: Option<Family>,
     /// [`Socket::context`] by direction: none, sent, received.
     contexts: [Option<Vec<String>>; 3],
+    /// The Socket.IO session (`sid`) the URL names.
+    sid: Option<String>,
+    /// The validator's number for this socket, once it has one ([`Socket::id`]).
+    id: Option<usize>,
+    /// What the URL says, when the entry is a Socket.IO long-polling request.
+    polling: Option<PollingUrl>,
+    /// The request method.
+    method: Option<String>,
+    /// A long-polling request's body.
+    request_body: Option<Body>,
+    /// A long-polling request's response body.
+    response_body: Option<Body>,
 }
 
 impl Socket {
@@ -226,8 +282,18 @@ impl Socket {
     fn set_url(&mut self, url: String) {
         self.socket_io |= url.contains("/socket.io/") || url.contains("EIO=");
         self.family_hint = Socket::family_of(&url);
+        self.polling = PollingUrl::of(&url);
+        self.sid = polling::sid_of(&url).filter(|_| self.socket_io);
         self.url = Some(url);
         self.contexts = Default::default();
+    }
+
+    /// The validator's number for this socket: its session's where it has a `sid`, else its own.
+    fn id(&mut self, ids: &mut SocketIds) -> usize {
+        *self.id.get_or_insert_with(|| match &self.sid {
+            Some(sid) => ids.of_sid(sid),
+            None => ids.fresh(),
+        })
     }
 
     /// The notes shown with a finding on a message that went `direction` on this socket;
@@ -248,12 +314,58 @@ impl Socket {
     }
 }
 
-#[derive(Deserialize)]
+/// An entry's `request`: its URL and method, and its body where the URL (given first, as HAR
+/// writers do) is a Socket.IO long-polling request; other bodies are skipped unread.
 struct Request {
     url: Option<String>,
+    method: Option<String>,
+    body: Option<Body>,
 }
 
 impl Cut for Request {}
+
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RequestVisitor;
+        impl<'de> Visitor<'de> for RequestVisitor {
+            type Value = Request;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a HAR request object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
+                let mut request = Request { url: None, method: None, body: None };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "url" => request.url = map.next_value()?,
+                        "method" => request.method = map.next_value()?,
+                        "postData" if request.url.as_deref().and_then(PollingUrl::of).is_some() => {
+                            let data: Option<Content> = map.next_value()?;
+                            request.body = data.and_then(Content::body);
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(request)
+            }
+        }
+        deserializer.deserialize_map(RequestVisitor)
+    }
+}
+
+/// A request's `postData` or a response's `content`: the text, and whether it is base64.
+#[derive(Deserialize)]
+struct Content {
+    text: Option<String>,
+    encoding: Option<String>,
+}
+
+impl Content {
+    fn body(self) -> Option<Body> {
+        Some(Body { text: self.text?, base64: self.encoding.as_deref() == Some("base64") })
+    }
+}
 
 #[derive(Deserialize)]
 struct Response {
@@ -261,6 +373,15 @@ struct Response {
 }
 
 impl Cut for Response {}
+
+/// The `response` of a long-polling request, with its body.
+#[derive(Deserialize)]
+struct PollingResponse {
+    status: Option<i64>,
+    content: Option<Content>,
+}
+
+impl Cut for PollingResponse {}
 
 struct Entry<'s, 'a, 'v> {
     state: &'s mut State<'a, 'v>,
@@ -284,9 +405,17 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*key {
                 "request" => {
-                    if let Some(url) = map.next_value_seed(Whole::<Request>::new(&shared))?.url {
+                    let request = map.next_value_seed(Whole::<Request>::new(&shared))?;
+                    if let Some(url) = request.url {
                         self.socket.set_url(url);
                     }
+                    self.socket.method = request.method;
+                    self.socket.request_body = request.body;
+                }
+                "response" if self.socket.polling.is_some() => {
+                    let response = map.next_value_seed(Whole::<PollingResponse>::new(&shared))?;
+                    self.socket.status = response.status;
+                    self.socket.response_body = response.content.and_then(Content::body);
                 }
                 "response" => self.socket.status = map.next_value_seed(Whole::<Response>::new(&shared))?.status,
                 "_resourceType" => self.socket.resource_type = map.next_value_seed(Whole::new(&shared))?,
@@ -333,13 +462,19 @@ impl<'de> Visitor<'de> for Messages<'_, '_, '_> {
             shared.limit.set(None);
             let Some(message) = message else { return Ok(()) };
             self.socket.messages = number;
-            let result = check(self.state.validator, self.socket, number, message);
+            let result = check(self.state.validator, self.socket, &mut self.state.sockets, number, message);
             self.state.output(result)?;
         }
     }
 }
 
-fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message: WebSocketMessage) -> io::Result<()> {
+fn check(
+    validator: &mut Validator,
+    socket: &mut Socket,
+    ids: &mut SocketIds,
+    number: usize,
+    message: WebSocketMessage,
+) -> io::Result<()> {
     let direction = match message.kind.as_deref() {
         Some("send") => Some(Direction::ClientToServer),
         Some("receive") => Some(Direction::ServerToClient),
@@ -351,6 +486,7 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         socket.socket_io = true;
     }
     let socket_io = socket.socket_io;
+    let id = socket.id(ids);
     let record = Record {
         text: &data,
         position: Position::Har { entry: socket.entry, message: number },
@@ -359,6 +495,7 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         context: socket.context(direction),
         at_end_unterminated: false,
         maybe_not_a_message: false,
+        socket: id,
     };
     if binary {
         return match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
@@ -372,6 +509,28 @@ fn check(validator: &mut Validator, socket: &mut Socket, number: usize, message:
         };
     }
     if socket_io && socketio::looks_like_frame(&data) { validator.frame(&record) } else { validator.message(&record) }
+}
+
+/// Validates the Engine.IO packets of a long-polling entry: a `POST`'s request body (client to
+/// server), or a `GET`'s response body (server to client) when the server answered it.
+fn poll(state: &mut State, socket: &mut Socket) -> io::Result<()> {
+    let Some(url) = socket.polling.take() else { return Ok(()) };
+    let (direction, body) = match socket.method.as_deref() {
+        Some("POST") => (Direction::ClientToServer, socket.request_body.take()),
+        Some("GET") if socket.status.is_none_or(|status| (200..300).contains(&status)) => {
+            (Direction::ServerToClient, socket.response_body.take())
+        }
+        _ => return Ok(()),
+    };
+    let Some(body) = body else { return Ok(()) };
+    if socket.sid.is_none() && !body.base64 {
+        // The handshake: its response opens the session that later requests name.
+        socket.sid = polling::opened_sid(&body.text);
+    }
+    let id = socket.id(&mut state.sockets);
+    let eio = url.eio.as_deref();
+    let poll = Poll { entry: socket.entry, socket: id, direction, eio, context: socket.context(Some(direction)) };
+    polling::validate(state.validator, &poll, body)
 }
 
 #[cfg(test)]

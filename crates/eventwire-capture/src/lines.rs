@@ -196,6 +196,7 @@ fn check_line(
                 socket_family: None,
                 at_end_unterminated: !terminated,
                 maybe_not_a_message: false,
+                socket: 0,
             };
             validator.decoded_message(&record, decoding)
         }
@@ -658,6 +659,7 @@ fn line_as_frame(text: &str, number: usize, terminated: bool, validator: &mut Va
         socket_family: None,
         at_end_unterminated: !terminated,
         maybe_not_a_message: false,
+        socket: 0,
     };
     if payload.starts_with(['{', '[']) { validator.message(&record) } else { validator.frame(&record) }
 }
@@ -686,6 +688,7 @@ fn log_line(text: &str, number: usize, terminated: bool, validator: &mut Validat
         // Structured logs carry other JSON too; without a direction marker, JSON that matches no
         // family is taken for one of those, not for a broken message.
         maybe_not_a_message: direction.is_none() && !is_frame,
+        socket: 0,
     };
     if is_frame { validator.frame(&record) } else { validator.message(&record) }
 }

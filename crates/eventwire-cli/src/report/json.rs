@@ -35,6 +35,7 @@ struct FindingObject<'a> {
     message_index: Option<usize>,
     entry: Option<usize>,
     entry_message: Option<usize>,
+    entry_packet: Option<usize>,
     family: Option<&'static str>,
     #[serde(rename = "type")]
     tag: Option<&'static str>,
@@ -56,6 +57,7 @@ impl<'a> FindingObject<'a> {
             message_index: location.message_index,
             entry: location.entry,
             entry_message: location.entry_message,
+            entry_packet: location.entry_packet,
             family: finding.family.map(|f| f.name()),
             tag: finding.kind.map(|k| k.tag),
             type_name: finding.kind.map(|k| k.type_name),
@@ -99,7 +101,7 @@ impl<W: Write> Report for Json<W> {
         let Some(failure) = failure_text(report) else { return Ok(()) };
         self.line(&json!({
             "file": file,
-            "line": null, "column": null, "message_index": null, "entry": null, "entry_message": null,
+            "line": null, "column": null, "message_index": null, "entry": null, "entry_message": null, "entry_packet": null,
             "family": null, "type": null, "type_name": null,
             "severity": "error",
             "check": "unreadable",

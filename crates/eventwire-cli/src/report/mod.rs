@@ -73,9 +73,10 @@ pub fn place(file: &str, finding: &Finding) -> String {
     match (location.line, location.column, location.entry) {
         (Some(line), Some(column), _) => format!("{file}:{line}:{column}"),
         (Some(line), None, _) => format!("{file}:{line}"),
-        (None, _, Some(entry)) => match location.entry_message {
-            Some(message) => format!("{file}: HAR entry {entry}, WebSocket message {message}"),
-            None => format!("{file}: HAR entry {entry}"),
+        (None, _, Some(entry)) => match (location.entry_message, location.entry_packet) {
+            (Some(message), _) => format!("{file}: HAR entry {entry}, WebSocket message {message}"),
+            (None, Some(packet)) => format!("{file}: HAR entry {entry}, long-polling packet {packet}"),
+            (None, None) => format!("{file}: HAR entry {entry}"),
         },
         (None, _, None) => file.to_owned(),
     }

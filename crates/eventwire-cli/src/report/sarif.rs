@@ -89,6 +89,7 @@ impl<W: Write> Report for Sarif<W> {
                 "messageIndex": location.message_index,
                 "harEntry": location.entry,
                 "harEntryMessage": location.entry_message,
+                "harEntryPacket": location.entry_packet,
                 "context": finding.context,
             },
         });

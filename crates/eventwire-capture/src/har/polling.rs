@@ -1,0 +1,147 @@
+//! Socket.IO over HTTP long-polling in a HAR: the Engine.IO packets in the bodies of
+//! `transport=polling` requests (`POST` bodies client to server, `GET` response bodies server to
+//! client), several to a body separated by the record separator `\x1e`, a binary attachment as
+//! `b<base64>`. Each packet goes to the validator as a frame of the session's socket, the one
+//! socket its `sid` names across polling and the upgraded WebSocket.
+
+use std::io;
+
+use base64::Engine as _;
+use eventwire::Direction;
+
+use crate::check::{Position, Record, Validator};
+use crate::finding::{Check, Severity};
+
+/// Engine.IO v4 separates the packets of one polling body with the record separator.
+const SEPARATOR: char = '\x1e';
+
+/// What a polling request's URL says.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct PollingUrl {
+    /// The session id (`sid=`): absent on the handshake, whose response opens the session.
+    pub sid: Option<String>,
+    /// The Engine.IO protocol version (`EIO=`).
+    pub eio: Option<String>,
+}
+
+impl PollingUrl {
+    /// The polling parameters of `url`, when it is a Socket.IO long-polling request.
+    pub fn of(url: &str) -> Option<PollingUrl> {
+        let query = url.split_once('?')?.1;
+        let query = query.split('#').next().unwrap_or_default();
+        let mut polling = false;
+        let mut parsed = PollingUrl::default();
+        for pair in query.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "transport" => polling = value == "polling",
+                "sid" => parsed.sid = Some(value.to_owned()).filter(|sid| !sid.is_empty()),
+                "EIO" => parsed.eio = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        polling.then_some(parsed)
+    }
+}
+
+/// The `sid` of a URL's query (a Socket.IO WebSocket after an upgrade has one too).
+pub(super) fn sid_of(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split(['&', '#']).find_map(|pair| pair.strip_prefix("sid=")).filter(|sid| !sid.is_empty()).map(str::to_owned)
+}
+
+/// A polling body as a HAR stores it: its text, base64-encoded when the HAR says so
+/// (`"encoding": "base64"`, as DevTools and mitmproxy store bodies they take for binary).
+pub(super) struct Body {
+    pub text: String,
+    pub base64: bool,
+}
+
+impl Body {
+    /// The body's text, decoded from base64 first where it was stored so.
+    fn decoded(self) -> Result<String, String> {
+        if !self.base64 {
+            return Ok(self.text);
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.text.trim())
+            .map_err(|error| format!("the HAR stores this long-polling body as base64, but it is not: {error}"))?;
+        String::from_utf8(bytes).map_err(|error| {
+            format!(
+                "long-polling body is not UTF-8 text (invalid byte at offset {}); Engine.IO v4 polling bodies are text",
+                error.utf8_error().valid_up_to()
+            )
+        })
+    }
+}
+
+/// The session a handshake response opens: the `sid` of its open packet `0{"sid": ...}`.
+pub(super) fn opened_sid(body: &str) -> Option<String> {
+    let open = body.split(SEPARATOR).find_map(|packet| packet.strip_prefix('0'))?;
+    let value: serde_json::Value = serde_json::from_str(open).ok()?;
+    value.get("sid")?.as_str().map(str::to_owned)
+}
+
+/// One long-polling body of HAR entry `entry`, sent `direction` on `socket`.
+pub(super) struct Poll<'a> {
+    pub entry: usize,
+    pub socket: usize,
+    pub direction: Direction,
+    pub eio: Option<&'a str>,
+    pub context: &'a [String],
+}
+
+/// Validates every Engine.IO packet of a long-polling body.
+pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Body) -> io::Result<()> {
+    let at_entry = Position::Polling { entry: poll.entry, packet: 1 };
+    if let Some(version @ ("1" | "2" | "3")) = poll.eio {
+        let message = format!(
+            "Engine.IO v{version} long-polling (`EIO={version}`, Socket.IO 2 and older) frames its packets with length prefixes, which eventwire does not read; it reads Engine.IO v4 (Socket.IO 3 and later). This entry's packets were not validated"
+        );
+        return validator.capture_finding(Severity::Error, Check::Frame, at_entry, message);
+    }
+    let text = match body.decoded() {
+        Ok(text) => text,
+        Err(message) => return validator.capture_finding(Severity::Error, Check::Encoding, at_entry, message),
+    };
+    for (index, packet) in text.split(SEPARATOR).enumerate() {
+        if packet.is_empty() {
+            continue;
+        }
+        let record = Record {
+            text: packet,
+            position: Position::Polling { entry: poll.entry, packet: index + 1 },
+            direction: Some(poll.direction),
+            context: poll.context,
+            socket_family: Some(eventwire::Family::Media),
+            at_end_unterminated: false,
+            maybe_not_a_message: false,
+            socket: poll.socket,
+        };
+        validator.frame(&record)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_urls_are_told_from_others() {
+        let url = "http://127.0.0.1:5000/socket.io/?EIO=4&transport=polling&t=PXa1&sid=abc123";
+        assert_eq!(PollingUrl::of(url), Some(PollingUrl { sid: Some("abc123".into()), eio: Some("4".into()) }));
+        let handshake = "http://127.0.0.1:5000/socket.io/?EIO=4&transport=polling&t=PXa0";
+        assert_eq!(PollingUrl::of(handshake), Some(PollingUrl { sid: None, eio: Some("4".into()) }));
+        assert_eq!(PollingUrl::of("ws://127.0.0.1:5000/socket.io/?EIO=4&transport=websocket&sid=abc"), None);
+        assert_eq!(sid_of("ws://127.0.0.1:5000/socket.io/?EIO=4&transport=websocket&sid=abc"), Some("abc".into()));
+        assert_eq!(sid_of("ws://127.0.0.1:5000/socket.io/?EIO=4&transport=websocket"), None);
+    }
+
+    #[test]
+    fn the_handshake_names_the_session() {
+        let body = "0{\"sid\":\"Xy_1\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}";
+        assert_eq!(opened_sid(body), Some("Xy_1".into()));
+        assert_eq!(opened_sid("40{\"sid\":\"socket-level\"}"), None, "a Socket.IO connect is not the Engine.IO open");
+    }
+}
