@@ -92,6 +92,7 @@ pub(crate) struct Record<'a> {
 /// What validation reports, in input order: each finding, and after a message's findings its
 /// verdict.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant, reason = "events are handed to the sink one at a time and never stored in bulk")]
 pub enum Event {
     /// Something wrong or suspicious.
     Finding(Finding),
@@ -121,7 +122,7 @@ type Sender = (usize, Option<Direction>);
 /// What a sender's binary frames still belong to.
 enum Awaiting {
     /// A binary event waiting for its attachments.
-    Event(PendingBinary),
+    Event(Box<PendingBinary>),
     /// A binary acknowledgement's attachments, this many still to come (they are skipped).
     Ack(usize),
 }
@@ -448,7 +449,7 @@ impl<'s> Validator<'s> {
             self.emit(finding)?;
         }
         if let Some(expected @ 1..) = attachments {
-            let pending = Awaiting::Event(PendingBinary {
+            let pending = Awaiting::Event(Box::new(PendingBinary {
                 expected,
                 received: Vec::with_capacity(expected),
                 audio_attachment,
@@ -459,7 +460,7 @@ impl<'s> Validator<'s> {
                 excerpt: locate::span(text, "/1", false)
                     .and_then(|span| self.excerpt(record, offset + span.start..offset + span.end)),
                 context: record.context.to_vec(),
-            });
+            }));
             self.awaiting.push((sender(record), pending));
             return Ok(());
         }
