@@ -3,5 +3,6 @@
 
 pub mod bench;
 pub mod codegen;
+pub mod peers;
 pub mod sample;
 pub mod test;

@@ -3,8 +3,9 @@
 //! cargo-insta at a pinned version) and then runs, in order: the independent ajv schema check,
 //! formatting, clippy, the serde-only build, the benchmark comparison on a tiny capture (every
 //! peer installed from its lockfile, every verdict checked against the ground truth, no timing
-//! judged), and the Rust suites (which include `tsc`, Node, the typify oracle and one run of
-//! each micro-benchmark) with unreferenced snapshots rejected.
+//! judged), the Rust suites (which include `tsc`, Node, the typify oracle and one run of
+//! each micro-benchmark) with unreferenced snapshots rejected, and the real-peer suite
+//! (`tests/peers/`: real Socket.IO, websockets and mitmproxy peers on loopback).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -39,7 +40,7 @@ pub fn run() -> anyhow::Result<()> {
     let js = root.join("tests/js");
 
     step(
-        "install ajv and typescript from tests/js/package-lock.json",
+        "install ajv, typescript and the npm Socket.IO peers from tests/js/package-lock.json",
         Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&js),
     )?;
     step("cross-check the schemas with ajv", Command::new("node").arg("check-schemas.mjs").current_dir(&js))?;
@@ -71,10 +72,13 @@ pub fn run() -> anyhow::Result<()> {
         cargo(&root).args(["test", "--quiet", "--workspace", "--benches"]),
     )?;
     ensure_cargo_insta(&root)?;
-    let totals = counted_step(
+    let mut totals = counted_step(
         "Rust tests (unreferenced snapshots rejected)",
         cargo(&root).args(["insta", "test", "--workspace", "--all-features", "--unreferenced=reject", "--check"]),
     )?;
+    let peers = crate::peers::run(&root, &mut cargo(&root))?;
+    totals.passed += peers.passed;
+    totals.failed += peers.failed;
     // The closing line: the totals over every `test result:` line above.
     #[allow(clippy::print_stdout)]
     {
@@ -137,7 +141,8 @@ fn cargo(root: &Path) -> Command {
     command
 }
 
-fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+/// Runs a command as a named step of the test run; fails when it fails.
+pub(crate) fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
     #[allow(clippy::print_stderr)]
     {
         eprintln!("==> {name}");

@@ -4,9 +4,11 @@
 
 use std::io::{self, BufRead};
 
+use crate::CaptureError;
 use crate::check::{Position, Record, Validator};
-use crate::detect::ValueScanner;
+use crate::detect::{ValueScanner, first_value_spans_lines, next_non_ws};
 use crate::finding::Check;
+use crate::formats::{CaptureFormat, Confidence, Head, Input};
 
 /// Why a document cannot be read further.
 #[derive(Debug)]
@@ -74,6 +76,32 @@ enum Value {
     TooLong {
         bytes: u64,
     },
+}
+
+/// The JSON document format.
+pub(crate) struct JsonDocument;
+
+impl CaptureFormat for JsonDocument {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn about(&self) -> &'static str {
+        "A JSON array of messages, one message, or JSON values one after another (pretty-printed, as `jq` writes them)."
+    }
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        let text = head.text;
+        let array_of_values = text.starts_with(b"[") && !matches!(next_non_ws(&text[1..]), Some(b'"'));
+        let spans_lines = text.starts_with(b"{") || text.starts_with(b"[");
+        (array_of_values || (spans_lines && first_value_spans_lines(text))).then_some(Confidence::Likely)
+    }
+    fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError> {
+        validate(input.reader, input.cap, validator).map_err(|error| match error {
+            DocumentError::Io(error) => crate::io_failure(error),
+            DocumentError::Structure { line, message } => {
+                CaptureError::Format { format: self.name(), message: format!("line {line}: {message}") }
+            }
+        })
+    }
 }
 
 /// Validates every message of a JSON document capture.

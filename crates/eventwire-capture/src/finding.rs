@@ -52,11 +52,13 @@ pub enum Check {
     BinaryFrame,
     /// A capture without a single message.
     NoMessages,
+    /// A message the logger shortened, so it could not be validated.
+    Shortened,
 }
 
 impl Check {
     /// Every check that is not a message rule.
-    pub const CAPTURE: [Check; 11] = [
+    pub const CAPTURE: [Check; 12] = [
         Check::Direction,
         Check::Attachment,
         Check::Frame,
@@ -68,6 +70,7 @@ impl Check {
         Check::FamilyMismatch,
         Check::BinaryFrame,
         Check::NoMessages,
+        Check::Shortened,
     ];
 
     /// Every check, message rules first.
@@ -90,6 +93,7 @@ impl Check {
             Check::FamilyMismatch => "family-mismatch",
             Check::BinaryFrame => "binary-frame",
             Check::NoMessages => "no-messages",
+            Check::Shortened => "shortened",
         }
     }
 
@@ -112,6 +116,9 @@ impl Check {
             Check::FamilyMismatch => "A message of another family than its socket's URL suggests.",
             Check::BinaryFrame => "A binary WebSocket frame where the protocol sends only text.",
             Check::NoMessages => "A capture without a single message.",
+            Check::Shortened => {
+                "A message the logger shortened (websockets' WEBSOCKETS_MAX_LOG_SIZE), so it was not validated."
+            }
         }
     }
 }
@@ -214,6 +221,11 @@ impl Summary {
     /// Messages without errors.
     pub fn valid(&self) -> usize {
         self.messages - self.invalid
+    }
+
+    /// Whether nothing was found at all: no message, no protocol frame, no finding.
+    pub fn is_empty(&self) -> bool {
+        self.messages == 0 && self.control_frames == 0 && self.errors == 0 && self.warnings == 0
     }
 
     /// Whether anything breaks the protocol: an invalid message or an error outside messages.

@@ -16,8 +16,10 @@ use eventwire::{Direction, Family};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::CaptureError;
 use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
+use crate::formats::{CaptureFormat, Confidence, Head, Input};
 use crate::socketio;
 
 use message::WebSocketMessage;
@@ -79,6 +81,30 @@ impl State<'_, '_> {
         result.map_err(|error| {
             self.failure = Some(error);
             E::custom("output failed")
+        })
+    }
+}
+
+/// The HAR format.
+pub(crate) struct Har;
+
+impl CaptureFormat for Har {
+    fn name(&self) -> &'static str {
+        "har"
+    }
+    fn about(&self) -> &'static str {
+        "An HTTP Archive: `_webSocketMessages` and Socket.IO long-polling bodies (Chromium DevTools, Playwright, mitmproxy)."
+    }
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        let log_first = head.text.starts_with(b"{") && crate::detect::first_key(head.text).as_deref() == Some("log");
+        (head.name.ends_with(".har") || log_first).then_some(Confidence::Certain)
+    }
+    fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError> {
+        let cap = input.cap;
+        validate(input.reader, cap, validator).map_err(|error| match error {
+            HarError::Io(error) => crate::io_failure(error),
+            HarError::Invalid(message) => CaptureError::Format { format: self.name(), message },
+            HarError::TooLarge { entry, message } => CaptureError::RecordTooLarge { entry, message, cap },
         })
     }
 }

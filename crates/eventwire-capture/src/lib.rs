@@ -25,6 +25,7 @@ mod check;
 mod detect;
 mod document;
 mod finding;
+mod formats;
 mod har;
 mod lines;
 pub mod locate;
@@ -36,8 +37,8 @@ use std::io::{self, Read};
 use std::path::Path;
 
 pub use check::{Event, Sink, Verdict};
-pub use detect::{InputFormat, detect};
 pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
+pub use formats::{Confidence, Head, InputFormat, REFUSED, Refused, detect, refused};
 
 use eventwire::Family;
 
@@ -75,6 +76,15 @@ pub enum CaptureError {
     /// The file could not be opened or read (including a corrupt gzip stream).
     #[error("cannot read: {0}")]
     Read(#[source] io::Error),
+    /// The file is not a capture at all: a packet capture, a proxy's flow file, a dissector's
+    /// export, a binary file, or text with no message in it.
+    #[error("not a capture eventwire reads: this looks like {looks_like}; {hint}")]
+    NotACapture {
+        /// What the file looks like.
+        looks_like: &'static str,
+        /// How to get a capture eventwire reads out of it.
+        hint: &'static str,
+    },
     /// The file is not a capture of the format it was read as.
     #[error("not a valid {format} capture: {message}")]
     Format {
@@ -130,28 +140,23 @@ pub fn validate_reader(reader: impl Read + 'static, name: &str, options: &Option
 }
 
 fn validate_source(mut source: source::Source, name: &str, options: &Options, sink: &mut Sink) -> FileReport {
+    if let Some(refused) = refused(&source.head, name) {
+        let failure = CaptureError::NotACapture { looks_like: refused.looks_like, hint: refused.hint };
+        return FileReport { format: None, gzip: source.gzip, summary: Summary::default(), failure: Some(failure) };
+    }
     let format = options.format.unwrap_or_else(|| detect(&source.head, name));
-    let cap = options.max_record_bytes;
     let mut validator = check::Validator::new(options.family, options.excerpts, sink);
-    let reader = &mut *source.reader;
-    let read = match format {
-        InputFormat::Har => har::validate(reader, cap, &mut validator).map_err(|error| match error {
-            har::HarError::Io(error) => io_failure(error),
-            har::HarError::Invalid(message) => CaptureError::Format { format: format.name(), message },
-            har::HarError::TooLarge { entry, message } => CaptureError::RecordTooLarge { entry, message, cap },
-        }),
-        InputFormat::Json => document::validate(reader, cap, &mut validator).map_err(|error| match error {
-            document::DocumentError::Io(error) => io_failure(error),
-            document::DocumentError::Structure { line, message } => {
-                CaptureError::Format { format: format.name(), message: format!("line {line}: {message}") }
-            }
-        }),
-        InputFormat::Jsonl | InputFormat::SocketIo | InputFormat::Log => {
-            let whole_file = source.file.as_ref();
-            lines::validate(reader, whole_file, format, cap, options.jobs, &mut validator).map_err(io_failure)
-        }
+    let input = formats::Input {
+        reader: &mut *source.reader,
+        file: source.file.as_ref(),
+        cap: options.max_record_bytes,
+        jobs: options.jobs,
     };
-    let mut failure = read.err();
+    let mut failure = format.reader().read(input, &mut validator).err();
+    if failure.is_none() && options.format.is_none() && format == InputFormat::Log && validator.summary.is_empty() {
+        // Text that was taken for a log only because it is not JSON, and has nothing in it.
+        failure = Some(CaptureError::NotACapture { looks_like: NO_MESSAGE_TEXT, hint: NO_MESSAGE_HINT });
+    }
     // Once the output has failed there is nobody to tell; otherwise report what is still pending.
     if !matches!(failure, Some(CaptureError::Output(_))) {
         if let Err(error) = validator.finish(failure.is_none()) {
@@ -161,6 +166,10 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
     FileReport { format: Some(format), gzip: source.gzip, summary: validator.into_summary(), failure }
 }
 
+/// What a text with no message on any line looks like, and what to do about it.
+const NO_MESSAGE_TEXT: &str = "text with no JSON message or Socket.IO frame on any line";
+const NO_MESSAGE_HINT: &str = "give a HAR, JSON Lines, JSON, a Socket.IO frame log or a log whose lines hold messages (or force the format with --input-format)";
+
 /// The report of a capture that could not even be opened.
 fn unopened(error: io::Error) -> FileReport {
     FileReport { format: None, gzip: false, summary: Summary::default(), failure: Some(CaptureError::Read(error)) }
@@ -168,7 +177,7 @@ fn unopened(error: io::Error) -> FileReport {
 
 /// Sorts an I/O error: the sink's write errors are marked by the validator (they come back
 /// through the same `io::Result`), the rest are read errors.
-fn io_failure(error: io::Error) -> CaptureError {
+pub(crate) fn io_failure(error: io::Error) -> CaptureError {
     if error.get_ref().is_some_and(|inner| inner.is::<OutputError>()) {
         CaptureError::Output(error)
     } else {

@@ -63,7 +63,7 @@ pub struct ValidateArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The capture format; detected from each file's content (and a `.har` name) by default.
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    #[arg(long, value_parser = input_formats(), default_value = "auto")]
     pub input_format: FormatArg,
     /// Accept only messages of this family.
     #[arg(long, value_parser = parse_family)]
@@ -86,37 +86,27 @@ pub struct ValidateArgs {
     pub color: ColorArg,
 }
 
-/// `--input-format`.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Detect from the content.
-    Auto,
-    /// One JSON message per line.
-    #[value(alias = "ndjson")]
-    Jsonl,
-    /// A JSON array of messages, one message, or JSON values one after another.
-    Json,
-    /// An HTTP Archive with `_webSocketMessages` (Chromium DevTools, proxies).
-    Har,
-    /// One Engine.IO / Socket.IO frame per line.
-    #[value(name = "socketio", alias = "socket.io")]
-    SocketIo,
-    /// Log lines: a prefix (timestamp, level, `>`/`<`), then a JSON message or a frame.
-    Log,
-}
+/// `--input-format`: `auto`, or a capture format (its values and their help come from the
+/// capture crate's table of formats).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FormatArg(pub Option<InputFormat>);
 
 impl FormatArg {
     /// The format to force, or `None` to detect.
     pub fn format(self) -> Option<InputFormat> {
-        match self {
-            FormatArg::Auto => None,
-            FormatArg::Jsonl => Some(InputFormat::Jsonl),
-            FormatArg::Json => Some(InputFormat::Json),
-            FormatArg::Har => Some(InputFormat::Har),
-            FormatArg::SocketIo => Some(InputFormat::SocketIo),
-            FormatArg::Log => Some(InputFormat::Log),
-        }
+        self.0
     }
+}
+
+/// The parser of `--input-format`: `auto` and every format of the table, with their help.
+fn input_formats() -> impl clap::builder::TypedValueParser<Value = FormatArg> {
+    use clap::builder::TypedValueParser as _;
+    let auto = clap::builder::PossibleValue::new("auto").help("Detect from the content (and a `.har` name).");
+    let formats = InputFormat::ALL
+        .into_iter()
+        .map(|format| clap::builder::PossibleValue::new(format.name()).help(format.about()).aliases(format.aliases()));
+    clap::builder::PossibleValuesParser::new(std::iter::once(auto).chain(formats))
+        .map(|name| FormatArg(InputFormat::from_name(&name)))
 }
 
 /// `--format`.

@@ -213,6 +213,54 @@ fn unreadable_captures_exit_3_and_the_others_are_still_validated() {
     assert!(stdout(&output).contains("not a valid har capture"), "{}", stdout(&output));
 }
 
+/// Each file in `tests/not-captures/` (what real tools write that is not a capture: a pcapng from
+/// dumpcap, mitmproxy flows, tshark exports, a Chromium net-log) is refused with exit 3, what it
+/// looks like and how to get a capture out of it, in every report format, plain or gzipped.
+#[test]
+fn what_is_not_a_capture_is_refused_with_a_hint() {
+    let expected = [
+        ("websocket.pcapng", "a pcapng packet capture", "hardump="),
+        ("mitmproxy.flows", "a mitmproxy flow file", "mitmdump -nr FILE --set hardump="),
+        ("tshark.json", "a tshark JSON export", "-e websocket.payload.text"),
+        ("tshark-ek.jsonl", "a tshark Elasticsearch export", "-e websocket.payload.text"),
+        ("chromium.netlog.json", "a Chromium net-log", "Export HAR"),
+    ];
+    let dir = format!("{ROOT}/tests/not-captures");
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    let mut named: Vec<&str> = expected.iter().map(|(file, ..)| *file).collect();
+    named.sort();
+    assert_eq!(files, named, "every sample has its expectation");
+    let temp = tempdir();
+    for (file, looks_like, hint) in expected {
+        let path = format!("tests/not-captures/{file}");
+        let gzipped = temp.join(format!("{file}.gz"));
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&std::fs::read(format!("{ROOT}/{path}")).unwrap()).unwrap();
+        std::fs::write(&gzipped, encoder.finish().unwrap()).unwrap();
+        for input in [path.clone(), gzipped.to_str().unwrap().to_owned()] {
+            for format in ["text", "json", "github", "sarif"] {
+                let output = eventwire(&["validate", "--format", format, &input]);
+                assert_eq!(output.status.code(), Some(3), "{format} {input}: {}", stdout(&output));
+                let text = stdout(&output);
+                assert!(text.contains(looks_like) && text.contains(hint), "{format} {input}:\n{text}");
+                assert!(!text.contains("no messages found"), "{format} {input}:\n{text}");
+            }
+        }
+    }
+    // Text with no message on any line is not taken for an empty log.
+    let notes = temp.join("notes.txt");
+    std::fs::write(&notes, "these are my notes\nabout the meeting\n").unwrap();
+    let output = eventwire(&["validate", notes.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains("no JSON message or Socket.IO frame on any line"), "{}", stdout(&output));
+    // Forced, it is a log that holds no messages: a warning, and exit 0.
+    let output = eventwire(&["validate", "--input-format", "log", notes.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("no messages found"), "{}", stdout(&output));
+}
+
 #[test]
 fn secrets_never_reach_any_output() {
     let planted = ["SECRET", "dev-shared-secret"];

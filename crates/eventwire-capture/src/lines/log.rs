@@ -1,0 +1,308 @@
+//! Log lines: whatever prefix a logger wrote (timestamp, level, a `>`/`<` direction marker),
+//! then a JSON message or a Socket.IO frame; and the logs developers already have, read for what
+//! they are: Python `websockets` DEBUG lines (`websockets.rs`) and `redis-cli subscribe` output
+//! (`redis.rs`).
+
+use std::io;
+
+use eventwire::Direction;
+
+use super::TextLine;
+use super::redis::{self, Replies};
+use super::websockets::{self, FrameLine, Opcode};
+use crate::CaptureError;
+use crate::check::{Position, Record, Validator};
+use crate::finding::{Check, Severity};
+use crate::formats::{CaptureFormat, Confidence, Head, Input};
+use crate::socketio;
+
+/// The log line format.
+pub(crate) struct Log;
+
+impl CaptureFormat for Log {
+    fn name(&self) -> &'static str {
+        "log"
+    }
+    fn about(&self) -> &'static str {
+        "Log lines: a prefix (timestamp, level, `>`/`<`/`send:`/`recv:`), then a JSON message or a frame; Python `websockets` DEBUG lines; `redis-cli subscribe` output."
+    }
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        (!matches!(head.text.first(), Some(b'{' | b'['))).then_some(Confidence::Fallback)
+    }
+    fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError> {
+        let mut reader = LogReader::default();
+        super::validate_text_lines(input, validator, |line, validator| reader.line(line, validator))?;
+        reader.finish(validator).map_err(crate::io_failure)
+    }
+}
+
+/// What reading a log carries from line to line.
+#[derive(Default)]
+struct LogReader {
+    /// Per direction (sent by the logging side, received by it), a `websockets` message whose
+    /// later frames are still to come: its text so far, and where it started.
+    fragments: [Option<Fragments>; 2],
+    /// The redis-cli reply being read.
+    replies: Replies,
+}
+
+/// The frames of a fragmented message read so far.
+struct Fragments {
+    text: String,
+    line: usize,
+    column: usize,
+    direction: Option<Direction>,
+    /// A frame of it was cut by the logger, so the message cannot be validated.
+    cut: bool,
+}
+
+impl LogReader {
+    fn line(&mut self, line: TextLine, validator: &mut Validator) -> io::Result<()> {
+        if let Some(frame) = websockets::frame_line(line.text) {
+            return self.websockets_frame(&line, frame, validator);
+        }
+        if let Some(reply) = redis::reply_line(line.text) {
+            if let Some(published) = self.replies.push(reply) {
+                let context = [format!("redis channel `{}`", published.channel)];
+                let record = Record {
+                    text: &published.payload,
+                    position: Position::Text { line: line.number, column: 1 + line.text.find('"').unwrap_or(0) },
+                    direction: None,
+                    context: &context,
+                    socket_family: None,
+                    at_end_unterminated: false,
+                    maybe_not_a_message: false,
+                    socket: 0,
+                };
+                return validator.message(&record);
+            }
+            return Ok(());
+        }
+        log_line(&line, validator)
+    }
+
+    /// A frame `websockets` logged: a whole text message is validated, a fragment kept until its
+    /// message is whole, control frames counted, binary frames handed on as binary.
+    fn websockets_frame(&mut self, line: &TextLine, frame: FrameLine, validator: &mut Validator) -> io::Result<()> {
+        let column = 1 + line.text[..frame.payload_at].chars().count();
+        let slot = usize::from(frame.received);
+        let context = websockets_context(frame.direction);
+        match frame.opcode {
+            Opcode::Control => {
+                validator.summary.control_frames += 1;
+                Ok(())
+            }
+            Opcode::Binary if frame.continued => Ok(()),
+            Opcode::Binary => {
+                let record = record(line, column, "", frame.direction, &context);
+                validator.binary(&record, frame.bytes, false)
+            }
+            Opcode::Text | Opcode::Continuation => {
+                let text = websockets::python_string(frame.payload);
+                let whole = text.as_ref().is_some_and(|text| text.len() == frame.bytes);
+                let fragments = match (frame.opcode, self.fragments[slot].take()) {
+                    (Opcode::Continuation, Some(mut fragments)) => {
+                        fragments.text.push_str(text.as_deref().unwrap_or_default());
+                        fragments.cut |= !whole;
+                        fragments
+                    }
+                    // A continuation whose first frame is not in the log (binary, or before it began).
+                    (Opcode::Continuation, None) => return Ok(()),
+                    _ => Fragments {
+                        text: text.unwrap_or_default(),
+                        line: line.number,
+                        column,
+                        direction: frame.direction,
+                        cut: !whole,
+                    },
+                };
+                if frame.continued {
+                    self.fragments[slot] = Some(fragments);
+                    return Ok(());
+                }
+                self.whole_message(fragments, &context, validator)
+            }
+        }
+    }
+
+    /// A message whose last frame the log holds: validated, unless the logger cut it.
+    fn whole_message(&self, fragments: Fragments, context: &[String], validator: &mut Validator) -> io::Result<()> {
+        let position = Position::Text { line: fragments.line, column: fragments.column };
+        if fragments.cut {
+            let message = "the `websockets` logger shortened this message (to WEBSOCKETS_MAX_LOG_SIZE, 75 characters by default), so it was not validated; set WEBSOCKETS_MAX_LOG_SIZE to more than your largest message (say 1000000) before the program starts, to log messages whole".to_owned();
+            return validator.capture_finding(Severity::Warning, Check::Shortened, position, message);
+        }
+        let record = Record {
+            text: &fragments.text,
+            position,
+            direction: fragments.direction,
+            context,
+            socket_family: None,
+            at_end_unterminated: false,
+            maybe_not_a_message: false,
+            socket: 0,
+        };
+        validator.message(&record)
+    }
+
+    /// The end of the log: a message whose last frame never came is reported.
+    fn finish(&mut self, validator: &mut Validator) -> io::Result<()> {
+        for fragments in self.fragments.iter_mut().filter_map(Option::take) {
+            let position = Position::Text { line: fragments.line, column: fragments.column };
+            let message = "the log ends before the last frame of this fragmented message".to_owned();
+            validator.capture_finding(Severity::Warning, Check::Truncated, position, message)?;
+        }
+        Ok(())
+    }
+}
+
+fn record<'a>(
+    line: &TextLine,
+    column: usize,
+    text: &'a str,
+    direction: Option<Direction>,
+    context: &'a [String],
+) -> Record<'a> {
+    Record {
+        text,
+        position: Position::Text { line: line.number, column },
+        direction,
+        context,
+        socket_family: None,
+        at_end_unterminated: false,
+        maybe_not_a_message: false,
+        socket: 0,
+    }
+}
+
+fn websockets_context(direction: Option<Direction>) -> Vec<String> {
+    let mut context = vec!["logged by `websockets`".to_owned()];
+    context.extend(direction_context(direction));
+    context
+}
+
+/// A log line: find the JSON message or Socket.IO frame after whatever prefix the logger wrote.
+fn log_line(line: &TextLine, validator: &mut Validator) -> io::Result<()> {
+    let TextLine { text, number, terminated } = *line;
+    let Some((start, is_frame)) = find_payload(text) else {
+        validator.summary.skipped_lines += 1;
+        return Ok(());
+    };
+    let prefix = text[..start].trim_end();
+    let payload = text[start..].trim_end();
+    let direction = direction_of(prefix);
+    let mut context = Vec::new();
+    if !prefix.is_empty() {
+        context.push(format!("log prefix `{prefix}`"));
+    }
+    context.extend(direction_context(direction));
+    let record = Record {
+        text: payload,
+        position: Position::Text { line: number, column: 1 + text[..start].chars().count() },
+        direction,
+        context: &context,
+        socket_family: None,
+        at_end_unterminated: !terminated,
+        // Structured logs carry other JSON too; without a direction marker, JSON that matches no
+        // family is taken for one of those, not for a broken message.
+        maybe_not_a_message: direction.is_none() && !is_frame,
+        socket: 0,
+    };
+    if is_frame { validator.frame(&record) } else { validator.message(&record) }
+}
+
+/// Where the payload of a log line starts, and whether it is a Socket.IO frame: the first
+/// candidate (a `{` or `[`, or a frame at the start of a word) that parses to the end of the line.
+/// When none does, the JSON candidate the parser got furthest into, so its error is reported.
+fn find_payload(text: &str) -> Option<(usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut best: Option<(usize, usize)> = None;
+    for at in 0..bytes.len() {
+        let word_start = at == 0 || bytes[at - 1].is_ascii_whitespace() || b":>|]".contains(&bytes[at - 1]);
+        if !word_start {
+            continue;
+        }
+        let rest = text[at..].trim_end();
+        if socketio::looks_like_frame(rest) && socketio::parse(rest).is_ok() {
+            return Some((at, true));
+        }
+        if starts_like_a_message(rest) {
+            match serde_json::from_str::<serde::de::IgnoredAny>(rest) {
+                Ok(_) => return Some((at, false)),
+                Err(error) => {
+                    let reached = locate_error(rest, &error);
+                    if best.is_none_or(|(_, furthest)| reached > furthest) {
+                        best = Some((at, reached));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(at, _)| (at, false))
+}
+
+/// Whether text after a log prefix starts like a JSON message (`{"`, `["`, `[{`), not like the
+/// brackets loggers put around levels and timestamps (`[INFO]`, `[2025-09-26 10:00:00]`).
+fn starts_like_a_message(text: &str) -> bool {
+    let mut chars = text.chars();
+    let open = chars.next();
+    let next = chars.find(|c| !c.is_whitespace());
+    matches!((open, next), (Some('{'), Some('"' | '\'' | '}')) | (Some('['), Some('"' | '{' | '[' | ']')))
+}
+
+fn locate_error(text: &str, error: &serde_json::Error) -> usize {
+    crate::locate::offset_of(text, error.line(), error.column())
+}
+
+/// The direction the markers in a log prefix give, if they give exactly one.
+pub(crate) fn direction_of(prefix: &str) -> Option<Direction> {
+    let mut found = prefix.split(|c: char| c.is_whitespace() || c == '|').filter_map(marker);
+    let first = found.next()?;
+    found.all(|d| d == first).then_some(first)
+}
+
+/// A word that marks a direction, as `wscat`, `websocat`, proxies and hand-written logs write it.
+pub(crate) fn marker(word: &str) -> Option<Direction> {
+    let word = word.trim_matches(|c: char| matches!(c, ':' | '[' | ']' | '(' | ')')).to_ascii_lowercase();
+    match word.as_str() {
+        ">" | ">>" | "->" | "-->" | "→" | "send" | "sent" | "tx" | "outgoing" | "c->s" | "c→s" | "client->server" => {
+            Some(Direction::ClientToServer)
+        }
+        "<" | "<<" | "<-" | "<--" | "←" | "recv" | "received" | "receive" | "rx" | "incoming" | "s->c" | "s→c"
+        | "server->client" => Some(Direction::ServerToClient),
+        _ => None,
+    }
+}
+
+pub(crate) fn direction_context(direction: Option<Direction>) -> Vec<String> {
+    direction.map(|d| format!("seen {}", d.arrow())).into_iter().collect()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_found_after_prefixes() {
+        let cases = [
+            (r#"{"type":"ping"}"#, Some((0, false))),
+            (r#"2025-09-26T10:00:00Z [INFO] > {"type":"ping"}"#, Some((30, false))),
+            (r#"[2025-09-26 10:00:00] [debug] < ["audio_data",{}]"#, Some((32, false))),
+            (r#"12:00:01 send: 42["audio_data",{}]"#, Some((15, true))),
+            ("12:00:01 < 3", Some((11, true))),
+            ("connected to the server", None),
+            ("[INFO] [2025-09-26 10:00:00] connected", None),
+            (r#"INFO > {"type": NaN}"#, Some((7, false))),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(find_payload(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn direction_markers() {
+        assert_eq!(direction_of("2025-09-26T10:00:00Z [INFO] >"), Some(Direction::ClientToServer));
+        assert_eq!(direction_of("12:00:01 recv:"), Some(Direction::ServerToClient));
+        assert_eq!(direction_of("12:00:01 INFO"), None);
+        assert_eq!(direction_of("> <"), None, "contradicting markers say nothing");
+    }
+}
