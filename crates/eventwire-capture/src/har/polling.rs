@@ -93,7 +93,7 @@ pub(super) struct Poll<'a> {
 
 /// Validates every Engine.IO packet of a long-polling body.
 pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Body) -> io::Result<()> {
-    let at_entry = Position::Polling { entry: poll.entry, packet: 1 };
+    let at_entry = Position::Har { entry: poll.entry, message: 0 };
     if let Some(version @ ("1" | "2" | "3")) = poll.eio {
         let message = format!(
             "Engine.IO v{version} long-polling (`EIO={version}`, Socket.IO 2 and older) frames its packets with length prefixes, which eventwire does not read; it reads Engine.IO v4 (Socket.IO 3 and later). This entry's packets were not validated"

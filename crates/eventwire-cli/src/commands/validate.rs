@@ -30,12 +30,14 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
             return Err(anyhow::Error::new(error).context("cannot write the report"));
         }
         report.file_done(&name, &file)?;
-        totals.unreadable += usize::from(file.failure.is_some());
+        let refused = report::not_a_capture(&file);
+        totals.not_captures += usize::from(refused);
+        totals.unreadable += usize::from(file.failure.is_some() && !refused);
         totals.summary.add(&file.summary);
     }
     report.finish(&totals)?;
     let summary = &totals.summary;
-    Ok(if totals.unreadable > 0 {
+    Ok(if totals.unreadable + totals.not_captures > 0 {
         Outcome::Unreadable
     } else if summary.has_errors() || (args.fail_on_warnings && summary.warnings > 0) {
         Outcome::InvalidFound

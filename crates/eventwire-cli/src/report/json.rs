@@ -6,7 +6,7 @@ use eventwire_capture::{FileReport, Finding, Summary};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{Report, Totals, failure_text};
+use super::{Report, Totals, failure_text, not_a_capture};
 
 /// The JSON Lines report.
 pub struct Json<W: Write> {
@@ -104,7 +104,7 @@ impl<W: Write> Report for Json<W> {
             "line": null, "column": null, "message_index": null, "entry": null, "entry_message": null, "entry_packet": null,
             "family": null, "type": null, "type_name": null,
             "severity": "error",
-            "check": "unreadable",
+            "check": if not_a_capture(report) { "not-a-capture" } else { "unreadable" },
             "path": "",
             "message": failure,
             "context": [],
@@ -115,6 +115,7 @@ impl<W: Write> Report for Json<W> {
         let mut summary = summary_object(&totals.summary);
         summary.insert("files".into(), totals.files.into());
         summary.insert("unreadable_files".into(), totals.unreadable.into());
+        summary.insert("not_captures".into(), totals.not_captures.into());
         self.line(&json!({ "summary": summary }))?;
         self.out.flush()
     }

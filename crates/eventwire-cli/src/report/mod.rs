@@ -21,6 +21,8 @@ pub struct Totals {
     pub files: usize,
     /// Files that could not be read, or not to their end.
     pub unreadable: usize,
+    /// Files that are not captures (a packet capture, a proxy's flow file, ...).
+    pub not_captures: usize,
     /// The sum of the files' counts.
     pub summary: Summary,
 }
@@ -80,6 +82,11 @@ pub fn place(file: &str, finding: &Finding) -> String {
         },
         (None, _, None) => file.to_owned(),
     }
+}
+
+/// Whether the file was refused as not a capture (rather than failing to be read).
+pub fn not_a_capture(report: &FileReport) -> bool {
+    matches!(report.failure, Some(eventwire_capture::CaptureError::NotACapture { .. }))
 }
 
 /// The failure of a file, redacted (a parser's message may quote the capture).

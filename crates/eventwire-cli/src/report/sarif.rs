@@ -114,7 +114,7 @@ impl<W: Write> Report for Sarif<W> {
     fn finish(&mut self, totals: &Totals) -> io::Result<()> {
         self.start()?;
         let invocation = json!({
-            "executionSuccessful": totals.unreadable == 0,
+            "executionSuccessful": totals.unreadable + totals.not_captures == 0,
             "toolExecutionNotifications": self.notifications,
         });
         writeln!(self.out, r#"],"invocations":[{invocation}]}}]}}"#)?;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use eventwire_capture::{FileReport, Finding, Severity, Summary};
 
-use super::{Report, Totals, counts, failure_text, place, type_label};
+use super::{Report, Totals, counts, failure_text, not_a_capture, place, type_label};
 
 /// The styles of the report's parts: all plain when the output takes no colour, so that
 /// nothing has to strip escape codes from megabytes of findings.
@@ -119,6 +119,9 @@ impl<W: Write> Report for Text<W> {
         if let Some(failure) = failure_text(report) {
             writeln!(self.out, "{error}error{error:#}{bold}: {file}: {failure}{bold:#}")?;
         }
+        if not_a_capture(report) {
+            return writeln!(self.out, "{file}: not a capture");
+        }
         let format = report.format.map(|f| format!(" ({}{})", f.name(), if report.gzip { ", gzip" } else { "" }));
         writeln!(self.out, "{file}{}: {}", format.unwrap_or_default(), one_line(&report.summary))?;
         Ok(())
@@ -130,10 +133,15 @@ impl<W: Write> Report for Text<W> {
         let out = &mut self.out;
         writeln!(out)?;
         let files = if totals.files == 1 { "1 file".to_owned() } else { format!("{} files", totals.files) };
-        let unreadable = match totals.unreadable {
+        let mut unreadable = match totals.unreadable {
             0 => String::new(),
             n => format!(", {n} not read to the end"),
         };
+        match totals.not_captures {
+            0 => {}
+            1 => unreadable.push_str(", 1 not a capture"),
+            n => unreadable.push_str(&format!(", {n} not captures")),
+        }
         writeln!(out, "{bold}Summary: {files}{unreadable}, {}{bold:#}", one_line(summary))?;
         let width = summary.by_family.keys().map(|f| f.name().len()).max().unwrap_or(0);
         for (family, tally) in &summary.by_family {
