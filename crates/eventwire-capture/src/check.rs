@@ -130,7 +130,9 @@ enum Awaiting {
 /// A binary event waiting for its attachments.
 struct PendingBinary {
     expected: usize,
-    received: Vec<usize>,
+    /// The lengths of the attachments received so far (`None`: the capture does not say, as
+    /// engineio's logger writes `<binary>`).
+    received: Vec<Option<usize>>,
     /// The attachment the audio placeholder names, if the event is audio by attachment.
     audio_attachment: Option<usize>,
     kind: Option<&'static MessageKind>,
@@ -252,9 +254,10 @@ impl<'s> Validator<'s> {
         }
     }
 
-    /// A binary WebSocket frame (HAR opcode 2, or a `b<base64>` line) of `len` bytes: an
-    /// attachment of the pending binary event, or a finding when none is pending.
-    pub fn binary(&mut self, record: &Record, len: usize, socket_io: bool) -> io::Result<()> {
+    /// A binary WebSocket frame (HAR opcode 2, or a `b<base64>` line) of `len` bytes (`None`
+    /// where the capture does not say): an attachment of the pending binary event, or a finding
+    /// when none is pending.
+    pub fn binary(&mut self, record: &Record, len: Option<usize>, socket_io: bool) -> io::Result<()> {
         let from = sender(record);
         if let Some(at) = self.awaiting.iter().position(|(awaiting, _)| *awaiting == from) {
             let done = match &mut self.awaiting[at].1 {
@@ -272,10 +275,14 @@ impl<'s> Validator<'s> {
             }
             return Ok(());
         }
+        let frame = match len {
+            Some(len) => format!("binary frame of {len} bytes"),
+            None => "binary frame".to_owned(),
+        };
         let (check, message) = if socket_io {
-            (Check::Attachment, format!("binary frame of {len} bytes with no binary event (`45x-`) before it"))
+            (Check::Attachment, format!("{frame} with no binary event (`45x-`) before it"))
         } else {
-            (Check::BinaryFrame, format!("binary frame of {len} bytes; this protocol sends JSON text frames only"))
+            (Check::BinaryFrame, format!("{frame}; this protocol sends JSON text frames only"))
         };
         let severity = if socket_io { Severity::Error } else { Severity::Warning };
         let location = self.location(record, 0, None);
@@ -284,7 +291,7 @@ impl<'s> Validator<'s> {
 
     fn binary_base64(&mut self, record: &Record, base64: &str) -> io::Result<()> {
         match eventwire::primitives::check_base64(base64) {
-            Ok(len) => self.binary(record, len, true),
+            Ok(len) => self.binary(record, Some(len), true),
             Err(why) => {
                 let location = self.location(record, 0, None);
                 let message = format!("binary attachment written as `b<base64>`: {why}");
@@ -483,7 +490,7 @@ impl<'s> Validator<'s> {
                 pending.received.len()
             ));
         }
-        if let Some(&len) = pending.audio_attachment.and_then(|num| pending.received.get(num)) {
+        if let Some(&Some(len)) = pending.audio_attachment.and_then(|num| pending.received.get(num)) {
             let num = pending.audio_attachment.unwrap_or_default();
             if len == 0 {
                 problems.push(format!("audio attachment {num} is empty"));

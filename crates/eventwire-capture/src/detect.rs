@@ -1,6 +1,12 @@
 //! Looking at the first bytes of JSON without parsing them: what format sniffs and the document
 //! reader use.
 
+/// JSON's whitespace: space, tab, line feed, carriage return (not a form feed or a vertical tab,
+/// which `u8::is_ascii_whitespace` counts in).
+pub(crate) fn is_json_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 /// The first byte of `bytes` that is not whitespace.
 pub(crate) fn next_non_ws(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())

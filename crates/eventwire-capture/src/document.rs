@@ -6,7 +6,7 @@ use std::io::{self, BufRead};
 
 use crate::CaptureError;
 use crate::check::{Position, Record, Validator};
-use crate::detect::{ValueScanner, first_value_spans_lines, next_non_ws};
+use crate::detect::{ValueScanner, first_value_spans_lines, is_json_whitespace, next_non_ws};
 use crate::finding::Check;
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
 
@@ -54,7 +54,7 @@ impl Cursor<'_> {
     fn skip_ws(&mut self) -> io::Result<Option<u8>> {
         loop {
             match self.peek()? {
-                Some(b) if b.is_ascii_whitespace() => {
+                Some(b) if is_json_whitespace(b) => {
                     self.bump()?;
                 }
                 other => return Ok(other),
@@ -218,8 +218,7 @@ fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result
         let Some(b) = cursor.peek()? else {
             return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Truncated });
         };
-        let scalar_end =
-            scanner.at_top() && !scanner.in_string() && (b.is_ascii_whitespace() || b == b',' || b == b']');
+        let scalar_end = scanner.at_top() && !scanner.in_string() && (is_json_whitespace(b) || b == b',' || b == b']');
         if scalar_end && (!buffer.is_empty() || skipped > 0) {
             return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
         }

@@ -52,7 +52,7 @@ pub enum Check {
     BinaryFrame,
     /// A capture without a single message.
     NoMessages,
-    /// A message the logger shortened, so it could not be validated.
+    /// A message or attachment the logger shortened or left out, so it was not validated in full.
     Shortened,
 }
 
@@ -117,7 +117,7 @@ impl Check {
             Check::BinaryFrame => "A binary WebSocket frame where the protocol sends only text.",
             Check::NoMessages => "A capture without a single message.",
             Check::Shortened => {
-                "A message the logger shortened (websockets' WEBSOCKETS_MAX_LOG_SIZE), so it was not validated."
+                "A message or attachment the logger shortened or left out (websockets' WEBSOCKETS_MAX_LOG_SIZE, engineio's `<binary>`), so it was not validated in full."
             }
         }
     }

@@ -525,7 +525,7 @@ fn check(
     };
     if binary {
         return match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
-            Ok(bytes) => validator.binary(&record, bytes.len(), socket_io),
+            Ok(bytes) => validator.binary(&record, Some(bytes.len()), socket_io),
             Err(error) => validator.capture_finding(
                 Severity::Error,
                 Check::Frame,

@@ -50,6 +50,9 @@ pub fn looks_like_binary(text: &str) -> bool {
 /// Parses one Engine.IO frame, or says what is wrong with it.
 pub fn parse(text: &str) -> Result<Frame<'_>, String> {
     let Some(&first) = text.as_bytes().first() else { return Err("empty frame".into()) };
+    if !first.is_ascii() {
+        return Err("not an Engine.IO frame: it starts with a character that is not a packet type 0-6".into());
+    }
     let rest = &text[1..];
     // Control frames carry nothing or the `probe` of a transport upgrade; anything else after a
     // digit (a timestamp in a log line, say) is not a frame.
@@ -80,6 +83,10 @@ fn control(name: &'static str) -> Frame<'static> {
 fn parse_socketio(text: &str, mut at: usize) -> Result<Frame<'_>, String> {
     let bytes = text.as_bytes();
     let packet = *bytes.get(at).ok_or("Engine.IO message frame `4` without a Socket.IO packet type")?;
+    if !packet.is_ascii_digit() {
+        let found = text[at..].chars().next().unwrap_or_default();
+        return Err(format!("unknown Socket.IO packet type {found:?} (expected 0-6)"));
+    }
     at += 1;
     let binary = matches!(packet, b'5' | b'6');
     let mut attachments = 0;
@@ -186,6 +193,11 @@ mod tests {
         assert!(parse("9").is_err());
         assert!(parse("2025-09-26T10:00:00Z").is_err(), "a timestamp is not a ping");
         assert!(parse("0 connected").is_err());
+        // Never sliced inside a character.
+        assert!(parse("é42[\"x\"]").is_err());
+        assert!(parse("4é").unwrap_err().contains("unknown Socket.IO packet type 'é'"));
+        assert!(parse("45é").is_err());
+        assert!(parse("42/é,[\"audio_data\"]").is_ok());
     }
 
     #[test]

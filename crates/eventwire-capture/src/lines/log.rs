@@ -1,13 +1,15 @@
 //! Log lines: whatever prefix a logger wrote (timestamp, level, a `>`/`<` direction marker),
 //! then a JSON message or a Socket.IO frame; and the logs developers already have, read for what
-//! they are: Python `websockets` DEBUG lines (`websockets.rs`) and `redis-cli subscribe` output
-//! (`redis.rs`).
+//! they are: Python `websockets` DEBUG lines (`websockets.rs`), python-engineio's packet lines
+//! (`engineio.rs`) and `redis-cli subscribe` output (`redis.rs`).
 
+use std::collections::HashMap;
 use std::io;
 
 use eventwire::Direction;
 
 use super::TextLine;
+use super::engineio::{self, Packet, PacketLine};
 use super::redis::{self, Replies};
 use super::websockets::{self, FrameLine, Opcode};
 use crate::CaptureError;
@@ -44,6 +46,11 @@ struct LogReader {
     fragments: [Option<Fragments>; 2],
     /// The redis-cli reply being read.
     replies: Replies,
+    /// The socket of each Engine.IO session an engineio server log names (from 1; `0` is the
+    /// log's one socket where it names none).
+    sessions: HashMap<String, usize>,
+    /// Binary attachments engineio logged as `<binary>`, and the line of the first.
+    unseen_attachments: Option<(usize, usize)>,
 }
 
 /// The frames of a fragmented message read so far.
@@ -60,6 +67,9 @@ impl LogReader {
     fn line(&mut self, line: TextLine, validator: &mut Validator) -> io::Result<()> {
         if let Some(frame) = websockets::frame_line(line.text) {
             return self.websockets_frame(&line, frame, validator);
+        }
+        if let Some(packet) = engineio::packet_line(line.text) {
+            return self.engineio_packet(&line, packet, validator);
         }
         if let Some(reply) = redis::reply_line(line.text) {
             if let Some(published) = self.replies.push(reply) {
@@ -95,7 +105,7 @@ impl LogReader {
             Opcode::Binary if frame.continued => Ok(()),
             Opcode::Binary => {
                 let record = record(line, column, "", frame.direction, &context);
-                validator.binary(&record, frame.bytes, false)
+                validator.binary(&record, Some(frame.bytes), false)
             }
             Opcode::Text | Opcode::Continuation => {
                 let text = websockets::python_string(frame.payload);
@@ -125,6 +135,34 @@ impl LogReader {
         }
     }
 
+    /// A packet engineio logged: a Socket.IO packet is a frame of its session's socket, a
+    /// `<binary>` one an attachment of unknown length.
+    fn engineio_packet(&mut self, line: &TextLine, packet: PacketLine, validator: &mut Validator) -> io::Result<()> {
+        let next = self.sessions.len() + 1;
+        let socket = packet.sid.map_or(0, |sid| *self.sessions.entry(sid.to_owned()).or_insert(next));
+        let mut context = vec!["logged by engineio".to_owned()];
+        context.extend(direction_context(packet.direction));
+        // The frame is the Engine.IO message packet `4` and its data; the `4` sits just before it.
+        let column = line.text[..packet.data_at].chars().count();
+        match packet.packet {
+            Packet::Control => {
+                validator.summary.control_frames += 1;
+                Ok(())
+            }
+            Packet::Binary => {
+                let (count, _) = self.unseen_attachments.get_or_insert((0, line.number));
+                *count += 1;
+                let record = Record { socket, ..record(line, column + 1, "", packet.direction, &context) };
+                validator.binary(&record, None, true)
+            }
+            Packet::SocketIo(data) => {
+                let frame = format!("4{data}");
+                let record = Record { socket, ..record(line, column, &frame, packet.direction, &context) };
+                validator.frame(&record)
+            }
+        }
+    }
+
     /// A message whose last frame the log holds: validated, unless the logger cut it.
     fn whole_message(&self, fragments: Fragments, context: &[String], validator: &mut Validator) -> io::Result<()> {
         let position = Position::Text { line: fragments.line, column: fragments.column };
@@ -145,8 +183,16 @@ impl LogReader {
         validator.message(&record)
     }
 
-    /// The end of the log: a message whose last frame never came is reported.
+    /// The end of the log: a message whose last frame never came is reported, and attachments
+    /// whose bytes the log left out.
     fn finish(&mut self, validator: &mut Validator) -> io::Result<()> {
+        if let Some((count, line)) = self.unseen_attachments.take() {
+            let position = Position::Text { line, column: 1 };
+            let message = format!(
+                "engineio logs binary attachments as `<binary>`, without their bytes: {count} attachment(s) were counted but their Float32 samples not checked; capture the traffic as a HAR to check them"
+            );
+            validator.capture_finding(Severity::Warning, Check::Shortened, position, message)?;
+        }
         for fragments in self.fragments.iter_mut().filter_map(Option::take) {
             let position = Position::Text { line: fragments.line, column: fragments.column };
             let message = "the log ends before the last frame of this fragmented message".to_owned();
@@ -184,13 +230,21 @@ fn websockets_context(direction: Option<Direction>) -> Vec<String> {
 /// A log line: find the JSON message or Socket.IO frame after whatever prefix the logger wrote.
 fn log_line(line: &TextLine, validator: &mut Validator) -> io::Result<()> {
     let TextLine { text, number, terminated } = *line;
-    let Some((start, is_frame)) = find_payload(text) else {
+    let Some((start, kind)) = find_payload(text) else {
         validator.summary.skipped_lines += 1;
         return Ok(());
     };
     let prefix = text[..start].trim_end();
     let payload = text[start..].trim_end();
     let direction = direction_of(prefix);
+    // Without a direction marker, text that is not JSON and does not quote like JSON (a Python
+    // dict's `{'sid': ...}`, a list `[]` in prose) is log text, not a broken message.
+    let quoted_like_json = payload.starts_with(['{', '[']) && quotes_like_json(payload);
+    if kind == Payload::Broken && direction.is_none() && !quoted_like_json {
+        validator.summary.skipped_lines += 1;
+        return Ok(());
+    }
+    let is_frame = kind == Payload::Frame;
     let mut context = Vec::new();
     if !prefix.is_empty() {
         context.push(format!("log prefix `{prefix}`"));
@@ -211,10 +265,21 @@ fn log_line(line: &TextLine, validator: &mut Validator) -> io::Result<()> {
     if is_frame { validator.frame(&record) } else { validator.message(&record) }
 }
 
-/// Where the payload of a log line starts, and whether it is a Socket.IO frame: the first
-/// candidate (a `{` or `[`, or a frame at the start of a word) that parses to the end of the line.
-/// When none does, the JSON candidate the parser got furthest into, so its error is reported.
-fn find_payload(text: &str) -> Option<(usize, bool)> {
+/// What a log line's payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payload {
+    /// A Socket.IO frame.
+    Frame,
+    /// JSON that parses.
+    Json,
+    /// JSON that does not parse: the candidate the parser got furthest into.
+    Broken,
+}
+
+/// Where the payload of a log line starts, and what it is: the first candidate (a `{` or `[`,
+/// or a frame at the start of a word) that parses to the end of the line. When none does, the
+/// JSON candidate the parser got furthest into, so its error is reported.
+fn find_payload(text: &str) -> Option<(usize, Payload)> {
     let bytes = text.as_bytes();
     let mut best: Option<(usize, usize)> = None;
     for at in 0..bytes.len() {
@@ -224,11 +289,11 @@ fn find_payload(text: &str) -> Option<(usize, bool)> {
         }
         let rest = text[at..].trim_end();
         if socketio::looks_like_frame(rest) && socketio::parse(rest).is_ok() {
-            return Some((at, true));
+            return Some((at, Payload::Frame));
         }
         if starts_like_a_message(rest) {
             match serde_json::from_str::<serde::de::IgnoredAny>(rest) {
-                Ok(_) => return Some((at, false)),
+                Ok(_) => return Some((at, Payload::Json)),
                 Err(error) => {
                     let reached = locate_error(rest, &error);
                     if best.is_none_or(|(_, furthest)| reached > furthest) {
@@ -238,7 +303,12 @@ fn find_payload(text: &str) -> Option<(usize, bool)> {
             }
         }
     }
-    best.map(|(at, _)| (at, false))
+    best.map(|(at, _)| (at, Payload::Broken))
+}
+
+/// Whether a bracket's first member is quoted as JSON quotes (`{"` or `["`).
+fn quotes_like_json(text: &str) -> bool {
+    text[1..].trim_start().starts_with('"')
 }
 
 /// Whether text after a log prefix starts like a JSON message (`{"`, `["`, `[{`), not like the
@@ -284,14 +354,15 @@ mod tests {
     #[test]
     fn payloads_are_found_after_prefixes() {
         let cases = [
-            (r#"{"type":"ping"}"#, Some((0, false))),
-            (r#"2025-09-26T10:00:00Z [INFO] > {"type":"ping"}"#, Some((30, false))),
-            (r#"[2025-09-26 10:00:00] [debug] < ["audio_data",{}]"#, Some((32, false))),
-            (r#"12:00:01 send: 42["audio_data",{}]"#, Some((15, true))),
-            ("12:00:01 < 3", Some((11, true))),
+            (r#"{"type":"ping"}"#, Some((0, Payload::Json))),
+            (r#"2025-09-26T10:00:00Z [INFO] > {"type":"ping"}"#, Some((30, Payload::Json))),
+            (r#"[2025-09-26 10:00:00] [debug] < ["audio_data",{}]"#, Some((32, Payload::Json))),
+            (r#"12:00:01 send: 42["audio_data",{}]"#, Some((15, Payload::Frame))),
+            ("12:00:01 < 3", Some((11, Payload::Frame))),
             ("connected to the server", None),
             ("[INFO] [2025-09-26 10:00:00] connected", None),
-            (r#"INFO > {"type": NaN}"#, Some((7, false))),
+            (r#"INFO > {"type": NaN}"#, Some((7, Payload::Broken))),
+            ("INFO accepted with {'sid': 'x', 'upgrades': [], 'pingTimeout': 5}", Some((44, Payload::Broken))),
         ];
         for (text, expected) in cases {
             assert_eq!(find_payload(text), expected, "{text}");
@@ -304,5 +375,31 @@ mod tests {
         assert_eq!(direction_of("12:00:01 recv:"), Some(Direction::ServerToClient));
         assert_eq!(direction_of("12:00:01 INFO"), None);
         assert_eq!(direction_of("> <"), None, "contradicting markers say nothing");
+    }
+
+    /// Text that is not JSON is reported as a broken message only where it looks like one: after
+    /// a direction marker, or quoted as JSON quotes.
+    #[test]
+    fn broken_json_is_a_message_only_where_it_looks_like_one() {
+        let lines = [
+            (
+                "INFO engineio.client WebSocket connection accepted with {'sid': 'x', 'upgrades': [], 'pingTimeout': 5}",
+                false,
+            ),
+            (r#"DEBUG < {'type': 'pong', 'session_id': 's1', 'timestamp': 1}"#, true),
+            (r#"DEBUG {"type": "ping", "session_id": NaN}"#, true),
+        ];
+        for (text, reported) in lines {
+            let mut findings = 0;
+            let mut sink = |event| {
+                findings += usize::from(matches!(event, crate::check::Event::Finding(_)));
+                Ok(())
+            };
+            let mut validator = Validator::new(None, false, &mut sink);
+            log_line(&TextLine { text, number: 1, terminated: true }, &mut validator).unwrap();
+            let skipped = validator.summary.skipped_lines;
+            drop(validator);
+            assert_eq!((findings > 0, skipped == 0), (reported, reported), "{text}");
+        }
     }
 }

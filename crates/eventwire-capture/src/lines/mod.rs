@@ -2,6 +2,7 @@
 //! (`log.rs`) beside it; JSON Lines on several threads in `parallel.rs`. Lines are read with a
 //! size cap, so a file without newlines cannot exhaust memory.
 
+mod engineio;
 pub(crate) mod frames;
 pub(crate) mod log;
 mod parallel;
@@ -197,7 +198,18 @@ fn line_text(line: LineBytes<'_>, first_of_file: bool) -> Result<&str, std::str:
 
 /// The JSON message of a JSON Lines line, if it has one to decode.
 fn jsonl_message(line: LineBytes<'_>, first_of_file: bool) -> Option<&str> {
-    line_text(line, first_of_file).ok().map(str::trim).filter(|text| !text.is_empty())
+    line_text(line, first_of_file).ok().map(trim_json_whitespace).filter(|text| !text.is_empty())
+}
+
+/// JSON's whitespace: space, tab, line feed, carriage return. Nothing else (a form feed, a
+/// no-break space, U+2028) may stand around a JSON text, so nothing else is trimmed.
+fn is_json_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// `text` without JSON whitespace around it.
+fn trim_json_whitespace(text: &str) -> &str {
+    text.trim_matches(is_json_whitespace)
 }
 
 /// A line's text and whether a newline ended it; `None` (and a finding) when it is over the cap
@@ -241,8 +253,8 @@ fn check_jsonl_line(
     validator: &mut Validator,
 ) -> io::Result<()> {
     let Some((text, terminated)) = readable(cap, number, line, bytes, validator)? else { return Ok(()) };
-    let trimmed = text.trim_start();
-    let message = trimmed.trim_end();
+    let trimmed = text.trim_start_matches(is_json_whitespace);
+    let message = trimmed.trim_end_matches(is_json_whitespace);
     if message.is_empty() {
         return Ok(());
     }
@@ -361,6 +373,28 @@ mod tests {
             }
         }
         let _ = std::fs::remove_file(&path);
+    }
+
+    /// Only JSON's whitespace is trimmed: a line with a form feed, a no-break space or a line
+    /// separator around its message is not JSON, on one thread and on several.
+    #[test]
+    fn only_json_whitespace_is_trimmed() {
+        for space in ["\u{c}", "\u{b}", "\u{a0}", "\u{85}", "\u{2028}", "\u{3000}"] {
+            let content = format!(
+                "{space}{{\"type\":\"ping\",\"session_id\":\"s1\",\"timestamp\":1}}\n \t{{\"type\":\"ping\",\"session_id\":\"s1\",\"timestamp\":1}}\r\n"
+            );
+            for jobs in [1, 2] {
+                let (events, _) = events(|validator| {
+                    let input = Input { reader: &mut io::Cursor::new(&content), file: None, cap: 1 << 20, jobs };
+                    JsonLines.read(input, validator).map_err(|error| io::Error::other(error.to_string()))
+                });
+                let verdicts: Vec<bool> = events
+                    .iter()
+                    .filter_map(|e| if let Event::Message(v) = e { Some(v.valid) } else { None })
+                    .collect();
+                assert_eq!(verdicts, [false, true], "{space:?}, {jobs} threads: {events:?}");
+            }
+        }
     }
 
     #[test]
