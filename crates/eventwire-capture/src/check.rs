@@ -89,6 +89,23 @@ pub(crate) struct Record<'a> {
     pub socket: usize,
 }
 
+impl<'a> Record<'a> {
+    /// A record of `text` at `position` of which the capture says nothing more: no direction,
+    /// context, socket or hint. The readers set what their format knows with struct update.
+    pub fn at(text: &'a str, position: Position) -> Record<'a> {
+        Record {
+            text,
+            position,
+            direction: None,
+            context: &[],
+            socket_family: None,
+            at_end_unterminated: false,
+            maybe_not_a_message: false,
+            socket: 0,
+        }
+    }
+}
+
 /// What validation reports, in input order: each finding, and after a message's findings its
 /// verdict.
 #[derive(Debug, Clone, PartialEq)]

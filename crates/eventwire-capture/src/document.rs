@@ -195,16 +195,7 @@ fn one_value(
         return Ok(!matches!(read, Value::Truncated));
     };
     let truncated = matches!(read, Value::Truncated);
-    validator.message(&Record {
-        text,
-        position,
-        direction: None,
-        context: &[],
-        socket_family: None,
-        at_end_unterminated: truncated,
-        maybe_not_a_message: false,
-        socket: 0,
-    })?;
+    validator.message(&Record { at_end_unterminated: truncated, ..Record::at(text, position) })?;
     Ok(!truncated)
 }
 

@@ -513,15 +513,13 @@ fn check(
     }
     let socket_io = socket.socket_io;
     let id = socket.id(ids);
+    let position = Position::Har { entry: socket.entry, message: number };
     let record = Record {
-        text: &data,
-        position: Position::Har { entry: socket.entry, message: number },
         direction,
         socket_family: socket.family_hint,
         context: socket.context(direction),
-        at_end_unterminated: false,
-        maybe_not_a_message: false,
         socket: id,
+        ..Record::at(&data, position)
     };
     if binary {
         return match base64::engine::general_purpose::STANDARD.decode(data.trim()) {

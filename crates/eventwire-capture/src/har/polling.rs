@@ -109,14 +109,11 @@ pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Body) -> io
             continue;
         }
         let record = Record {
-            text: packet,
-            position: Position::Polling { entry: poll.entry, packet: index + 1 },
             direction: Some(poll.direction),
             context: poll.context,
             socket_family: Some(eventwire::Family::Media),
-            at_end_unterminated: false,
-            maybe_not_a_message: false,
             socket: poll.socket,
+            ..Record::at(packet, Position::Polling { entry: poll.entry, packet: index + 1 })
         };
         validator.frame(&record)?;
     }

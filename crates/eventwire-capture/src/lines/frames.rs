@@ -40,16 +40,10 @@ impl CaptureFormat for FrameLog {
 fn line_as_frame(line: TextLine, validator: &mut Validator) -> io::Result<()> {
     let TextLine { text, number, terminated } = line;
     let (prefix, payload, direction) = split_marker(text);
-    let record = Record {
-        text: payload,
-        position: Position::Text { line: number, column: 1 + prefix.chars().count() },
-        direction,
-        context: &direction_context(direction),
-        socket_family: None,
-        at_end_unterminated: !terminated,
-        maybe_not_a_message: false,
-        socket: 0,
-    };
+    let context = direction_context(direction);
+    let position = Position::Text { line: number, column: 1 + prefix.chars().count() };
+    let record =
+        Record { direction, context: &context, at_end_unterminated: !terminated, ..Record::at(payload, position) };
     if payload.starts_with(['{', '[']) { validator.message(&record) } else { validator.frame(&record) }
 }
 

@@ -74,16 +74,8 @@ impl LogReader {
         if let Some(reply) = redis::reply_line(line.text) {
             if let Some(published) = self.replies.push(reply) {
                 let context = [format!("redis channel `{}`", published.channel)];
-                let record = Record {
-                    text: &published.payload,
-                    position: Position::Text { line: line.number, column: 1 + line.text.find('"').unwrap_or(0) },
-                    direction: None,
-                    context: &context,
-                    socket_family: None,
-                    at_end_unterminated: false,
-                    maybe_not_a_message: false,
-                    socket: 0,
-                };
+                let column = 1 + line.text.find('"').unwrap_or(0);
+                let record = record(&line, column, &published.payload, None, &context);
                 return validator.message(&record);
             }
             return Ok(());
@@ -170,16 +162,7 @@ impl LogReader {
             let message = "the `websockets` logger shortened this message (to WEBSOCKETS_MAX_LOG_SIZE, 75 characters by default), so it was not validated; set WEBSOCKETS_MAX_LOG_SIZE to more than your largest message (say 1000000) before the program starts, to log messages whole".to_owned();
             return validator.capture_finding(Severity::Warning, Check::Shortened, position, message);
         }
-        let record = Record {
-            text: &fragments.text,
-            position,
-            direction: fragments.direction,
-            context,
-            socket_family: None,
-            at_end_unterminated: false,
-            maybe_not_a_message: false,
-            socket: 0,
-        };
+        let record = Record { direction: fragments.direction, context, ..Record::at(&fragments.text, position) };
         validator.message(&record)
     }
 
@@ -202,6 +185,7 @@ impl LogReader {
     }
 }
 
+/// A record of `text`, at `column` of `line`, seen going `direction`.
 fn record<'a>(
     line: &TextLine,
     column: usize,
@@ -209,16 +193,7 @@ fn record<'a>(
     direction: Option<Direction>,
     context: &'a [String],
 ) -> Record<'a> {
-    Record {
-        text,
-        position: Position::Text { line: line.number, column },
-        direction,
-        context,
-        socket_family: None,
-        at_end_unterminated: false,
-        maybe_not_a_message: false,
-        socket: 0,
-    }
+    Record { direction, context, ..Record::at(text, Position::Text { line: line.number, column }) }
 }
 
 fn websockets_context(direction: Option<Direction>) -> Vec<String> {
@@ -251,16 +226,13 @@ fn log_line(line: &TextLine, validator: &mut Validator) -> io::Result<()> {
     }
     context.extend(direction_context(direction));
     let record = Record {
-        text: payload,
-        position: Position::Text { line: number, column: 1 + text[..start].chars().count() },
         direction,
         context: &context,
-        socket_family: None,
         at_end_unterminated: !terminated,
         // Structured logs carry other JSON too; without a direction marker, JSON that matches no
         // family is taken for one of those, not for a broken message.
         maybe_not_a_message: direction.is_none() && !is_frame,
-        socket: 0,
+        ..Record::at(payload, Position::Text { line: number, column: 1 + text[..start].chars().count() })
     };
     if is_frame { validator.frame(&record) } else { validator.message(&record) }
 }

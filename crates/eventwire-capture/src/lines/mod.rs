@@ -263,16 +263,8 @@ fn check_jsonl_line(
     if let Some(kind) = decoding.as_ref().ok().and_then(Decoded::quiet_kind) {
         return validator.quiet_message(kind);
     }
-    let record = Record {
-        text: message,
-        position: Position::Text { line: number, column: 1 + text[..indent].chars().count() },
-        direction: None,
-        context: &[],
-        socket_family: None,
-        at_end_unterminated: !terminated,
-        maybe_not_a_message: false,
-        socket: 0,
-    };
+    let position = Position::Text { line: number, column: 1 + text[..indent].chars().count() };
+    let record = Record { at_end_unterminated: !terminated, ..Record::at(message, position) };
     validator.decoded_message(&record, decoding)
 }
 
