@@ -141,4 +141,36 @@ mod tests {
         assert_eq!(opened_sid(body), Some("Xy_1".into()));
         assert_eq!(opened_sid("40{\"sid\":\"socket-level\"}"), None, "a Socket.IO connect is not the Engine.IO open");
     }
+
+    /// Damaged URLs and bodies are told apart or reported, never a panic.
+    #[test]
+    fn damaged_urls_and_bodies_never_panic() {
+        let url = "http://127.0.0.1:5000/socket.io/?EIO=4&transport=polling&sid=é1#x";
+        let body = "0{\"sid\":\"é\"}\u{1e}451-[\"audio_data\",{\"_placeholder\":true,\"num\":0}]\u{1e}bAAAA\u{1e}4é";
+        for sample in [url, body] {
+            let chars: Vec<char> = sample.chars().collect();
+            for at in 0..=chars.len() {
+                for c in ['é', '?', '&', '=', '#', '\u{1e}', '0', '4', 'b', '{', '"'] {
+                    let mut changed = chars.clone();
+                    changed.insert(at, c);
+                    let text: String = changed.into_iter().collect();
+                    let _ = PollingUrl::of(&text);
+                    let _ = sid_of(&text);
+                    let _ = opened_sid(&text);
+                    let mut sink = |_| Ok(());
+                    let mut validator = Validator::new(None, true, &mut sink);
+                    let poll = Poll {
+                        entry: 1,
+                        socket: 1,
+                        direction: Direction::ClientToServer,
+                        eio: Some("4"),
+                        context: &[],
+                    };
+                    validate(&mut validator, &poll, Body { text: text.clone(), base64: false }).unwrap();
+                    validate(&mut validator, &poll, Body { text, base64: true }).unwrap();
+                    validator.finish(true).unwrap();
+                }
+            }
+        }
+    }
 }

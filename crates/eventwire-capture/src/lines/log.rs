@@ -374,4 +374,57 @@ mod tests {
             assert_eq!((findings > 0, skipped == 0), (reported, reported), "{text}");
         }
     }
+
+    /// Whatever a line holds, reading it reports or skips it and never panics: every sample
+    /// line of each kind a log reader knows, with a character inserted, replaced or removed at
+    /// every place (multi-byte ones included, where a slice could land inside one).
+    #[test]
+    fn damaged_log_lines_never_panic() {
+        let samples = [
+            r#"2026-12-02 18:00:00,001 DEBUG websockets.server < TEXT '{"type": "ping", "n": "\x00é"}' [25 bytes]"#,
+            r#"DEBUG:websockets.client:> TEXT '{"a": 1}' [8 bytes, continued]"#,
+            "DEBUG:websockets.client:< CONT 'b' [1 byte]",
+            "DEBUG:websockets.client:< BINARY 01 02 03 [3 bytes]",
+            r#"INFO engineio.server x: Received packet MESSAGE data 451-["audio_data",{"_placeholder":true,"num":0}]"#,
+            "INFO engineio.server x: Received packet MESSAGE data <binary>",
+            r#"3) "{\"event_type\": \"caf\xc3\xa9\"}""#,
+            r#"1) "message""#,
+            r#"12:00:01 send: 42["audio_data",{}]"#,
+            r#"2025-09-26T10:00:00Z [INFO] > {"type":"ping","session_id":"é","timestamp":1}"#,
+        ];
+        let alphabet = ['é', '😀', '\\', '\'', '"', ' ', '[', ']', '{', '}', '<', '>', ':', ')', '4', '5', '-', 'x'];
+        let mut sink = |_| Ok(());
+        let mut validator = Validator::new(None, true, &mut sink);
+        let mut reader = LogReader::default();
+        let mut lines = 0;
+        for sample in samples {
+            let chars: Vec<char> = sample.chars().collect();
+            for at in 0..=chars.len() {
+                for &c in &alphabet {
+                    let mut inserted = chars.clone();
+                    inserted.insert(at, c);
+                    let mut variants = vec![inserted];
+                    if at < chars.len() {
+                        let mut replaced = chars.clone();
+                        replaced[at] = c;
+                        variants.push(replaced);
+                    }
+                    for variant in variants {
+                        let text: String = variant.into_iter().collect();
+                        reader.line(TextLine { text: &text, number: 1, terminated: true }, &mut validator).unwrap();
+                        lines += 1;
+                    }
+                }
+                let mut removed = chars.clone();
+                if at < chars.len() {
+                    removed.remove(at);
+                }
+                let text: String = removed.into_iter().collect();
+                reader.line(TextLine { text: &text, number: 1, terminated: true }, &mut validator).unwrap();
+            }
+        }
+        reader.finish(&mut validator).unwrap();
+        validator.finish(true).unwrap();
+        assert!(lines > 10_000, "{lines} damaged lines read");
+    }
 }
