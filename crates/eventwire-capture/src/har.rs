@@ -32,11 +32,17 @@ pub(crate) enum HarError {
     Io(io::Error),
     /// Not JSON, or not shaped like a HAR.
     Invalid(String),
-    /// One WebSocket message is larger than the cap.
-    TooLarge {
-        entry: usize,
-        message: usize,
-    },
+    /// One WebSocket message, or a member the reader takes whole, is larger than the cap.
+    TooLarge(Place),
+}
+
+/// What the reader is reading under the record size cap, for the error when it is larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// The `message`-th WebSocket message of entry `entry`.
+    Message { entry: usize, message: usize },
+    /// An entry's `request` or `response`.
+    Member { entry: usize, member: &'static str },
 }
 
 struct State<'a, 'v> {
@@ -46,8 +52,8 @@ struct State<'a, 'v> {
     /// The output failed; validation stops with this error.
     failure: Option<io::Error>,
     entries: usize,
-    /// Where the message being read is, for the size-cap error.
-    current: (usize, usize),
+    /// What is being read under the size cap, for its error.
+    current: Place,
     found_log: bool,
     sockets: SocketIds,
 }
@@ -77,6 +83,13 @@ impl SocketIds {
 }
 
 impl State<'_, '_> {
+    /// Reading an entry's `member` from here on fails past the record size cap (a URL or a
+    /// body can be as long as a file; nothing is held without a bound).
+    fn cap_member(&mut self, entry: usize, member: &'static str) {
+        self.current = Place::Member { entry, member };
+        self.shared.limit.set(Some(self.shared.consumed.get() + self.cap));
+    }
+
     fn output<E: de::Error>(&mut self, result: io::Result<()>) -> Result<(), E> {
         result.map_err(|error| {
             self.failure = Some(error);
@@ -104,7 +117,10 @@ impl CaptureFormat for Har {
         validate(input.reader, cap, validator).map_err(|error| match error {
             HarError::Io(error) => crate::io_failure(error),
             HarError::Invalid(message) => CaptureError::Format { format: self.name(), message },
-            HarError::TooLarge { entry, message } => CaptureError::RecordTooLarge { entry, message, cap },
+            HarError::TooLarge(Place::Message { entry, message }) => {
+                CaptureError::RecordTooLarge { entry, message, cap }
+            }
+            HarError::TooLarge(Place::Member { entry, member }) => CaptureError::MemberTooLarge { entry, member, cap },
         })
     }
 }
@@ -128,7 +144,7 @@ fn read_with(
         cap,
         failure: None,
         entries: 0,
-        current: (0, 0),
+        current: Place::Message { entry: 0, message: 0 },
         found_log: false,
         sockets: SocketIds::default(),
     };
@@ -138,8 +154,7 @@ fn read_with(
         return Err(HarError::Io(failure));
     }
     if shared.tripped.get() {
-        let (entry, message) = state.current;
-        return Err(HarError::TooLarge { entry, message });
+        return Err(HarError::TooLarge(state.current));
     }
     match result {
         Err(error) if error.is_io() => Err(HarError::Io(error.into())),
@@ -431,7 +446,9 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*key {
                 "request" => {
+                    self.state.cap_member(self.socket.entry, "request");
                     let request = map.next_value_seed(Whole::<Request>::new(&shared))?;
+                    shared.limit.set(None);
                     if let Some(url) = request.url {
                         self.socket.set_url(url);
                     }
@@ -439,11 +456,17 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
                     self.socket.request_body = request.body;
                 }
                 "response" if self.socket.polling.is_some() => {
+                    self.state.cap_member(self.socket.entry, "response");
                     let response = map.next_value_seed(Whole::<PollingResponse>::new(&shared))?;
+                    shared.limit.set(None);
                     self.socket.status = response.status;
                     self.socket.response_body = response.content.and_then(Content::body);
                 }
-                "response" => self.socket.status = map.next_value_seed(Whole::<Response>::new(&shared))?.status,
+                "response" => {
+                    self.state.cap_member(self.socket.entry, "response");
+                    self.socket.status = map.next_value_seed(Whole::<Response>::new(&shared))?.status;
+                    shared.limit.set(None);
+                }
                 "_resourceType" => self.socket.resource_type = map.next_value_seed(Whole::new(&shared))?,
                 "_webSocketMessages" => {
                     self.socket.has_message_list = true;
@@ -481,7 +504,7 @@ impl<'de> Visitor<'de> for Messages<'_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
             let number = self.socket.messages + 1;
-            self.state.current = (self.socket.entry, number);
+            self.state.current = Place::Message { entry: self.socket.entry, message: number };
             let shared = Rc::clone(&self.state.shared);
             shared.limit.set(Some(shared.consumed.get() + self.state.cap));
             let message = seq.next_element_seed(Whole::<WebSocketMessage>::new(&shared))?;
@@ -701,6 +724,33 @@ mod tests {
         assert!(outcome.starts_with("Ok(())"), "{outcome}");
         assert_eq!(events.iter().filter(|event| event.starts_with("Message(")).count(), 3);
         assert_eq!(taken, 2, "the first message and the long one (under the cap) are cut out");
+    }
+
+    /// A `request` or `response` longer than the record size cap (a URL or a body as long as a
+    /// file) ends the file with its own error, cut or not, instead of being held whole.
+    #[test]
+    fn members_longer_than_the_cap_end_the_file() {
+        let cap = 1024 * 1024;
+        let long = "x".repeat(2 * cap as usize);
+        let short = r#"{"request":{"url":"ws://127.0.0.1/ws"},"_webSocketMessages":[]}"#;
+        for (har, member) in [
+            (
+                format!(r#"{{"log":{{"entries":[{short},{{"request":{{"url":"ws://127.0.0.1/{long}"}}}}]}}}}"#),
+                "request",
+            ),
+            (
+                format!(
+                    r#"{{"log":{{"entries":[{short},{{"response":{{"status":101,"content":{{"text":"{long}"}}}}}}]}}}}"#
+                ),
+                "response",
+            ),
+        ] {
+            let (_, outcome, _) = run(har.as_bytes(), cap, true, None);
+            let expected = format!("Err(TooLarge(Member {{ entry: 2, member: \"{member}\" }}))");
+            assert!(outcome.starts_with(&expected), "{outcome}");
+            assert_same(har.as_bytes(), cap, None, member);
+            assert_same(har.as_bytes(), cap, Some(4096), member);
+        }
     }
 
     /// Cutting never changes an answer: on intact, damaged and capped HARs the events, the

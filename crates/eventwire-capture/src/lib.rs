@@ -105,6 +105,19 @@ pub enum CaptureError {
         /// The cap.
         cap: u64,
     },
+    /// A HAR entry's `request` or `response` (its URL, its body) is larger than the record
+    /// size cap; a HAR cannot be resumed after one.
+    #[error(
+        "HAR entry {entry}'s `{member}` is larger than the record size cap of {cap} bytes (raise it with --max-record-size); the rest of the file was not read"
+    )]
+    MemberTooLarge {
+        /// 1-based entry.
+        entry: usize,
+        /// `request` or `response`.
+        member: &'static str,
+        /// The cap.
+        cap: u64,
+    },
     /// Writing findings failed (the output was closed).
     #[error("cannot write the report: {0}")]
     Output(#[source] io::Error),

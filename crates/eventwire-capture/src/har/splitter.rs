@@ -691,6 +691,12 @@ impl<'r> Splitter<'r> {
                 return;
             }
         }
+        if !is_message && offer.bytes.len() as u64 >= self.cap {
+            // A member the reader reads under the size cap (`request`, `response`) trips its
+            // guard when the colon, the whitespace and the value pass the cap; a value that long
+            // goes to serde_json, so that the guard trips as when nothing is cut.
+            return;
+        }
         if is_message {
             // The reader's size guard fails a message when the bytes since the last one exceed
             // the cap; such a message goes to serde_json, so that the guard trips as before.
