@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod codegen;
+pub mod fuzz;
 pub mod peers;
 pub mod sample;
 pub mod test;

@@ -65,6 +65,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = xtask::sample::Format::Jsonl)]
         format: xtask::sample::Format,
     },
+    /// Run the fuzz targets (cargo-fuzz, nightly) from the checked-in corpus, then minimize the
+    /// corpus they grew back into fuzz/corpus/. An input that breaks an invariant is left in
+    /// fuzz/artifacts/ (copy it to fuzz/regressions/, which the tests replay).
+    Fuzz {
+        /// Minutes per target.
+        #[arg(long, default_value_t = 5.0)]
+        minutes: f64,
+        /// The targets (`decode_and_check`, `capture`); all of them by default.
+        targets: Vec<String>,
+    },
     Rss {
         /// Largest JSON Lines capture, in GiB.
         #[arg(long, default_value_t = 2.0)]
@@ -93,6 +103,7 @@ fn main() -> std::process::ExitCode {
             xtask::sample::write_files(&spec, &out, truth.as_deref())
         }
         Command::Rss { jsonl_gb, har_gb } => xtask::test::peak_rss(jsonl_gb, har_gb),
+        Command::Fuzz { minutes, targets } => xtask::fuzz::run(minutes, &targets),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
