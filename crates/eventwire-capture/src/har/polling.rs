@@ -27,12 +27,9 @@ pub(super) struct PollingUrl {
 impl PollingUrl {
     /// The polling parameters of `url`, when it is a Socket.IO long-polling request.
     pub fn of(url: &str) -> Option<PollingUrl> {
-        let query = url.split_once('?')?.1;
-        let query = query.split('#').next().unwrap_or_default();
         let mut polling = false;
         let mut parsed = PollingUrl::default();
-        for pair in query.split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        for (key, value) in query(url) {
             match key {
                 "transport" => polling = value == "polling",
                 "sid" => parsed.sid = Some(value.to_owned()).filter(|sid| !sid.is_empty()),
@@ -46,8 +43,14 @@ impl PollingUrl {
 
 /// The `sid` of a URL's query (a Socket.IO WebSocket after an upgrade has one too).
 pub(super) fn sid_of(url: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    query.split(['&', '#']).find_map(|pair| pair.strip_prefix("sid=")).filter(|sid| !sid.is_empty()).map(str::to_owned)
+    query(url).find(|&(key, value)| key == "sid" && !value.is_empty()).map(|(_, sid)| sid.to_owned())
+}
+
+/// The `key=value` pairs of a URL's query (before any `#`).
+fn query(url: &str) -> impl Iterator<Item = (&str, &str)> {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split('#').next().unwrap_or_default();
+    query.split('&').filter(|pair| !pair.is_empty()).map(|pair| pair.split_once('=').unwrap_or((pair, "")))
 }
 
 /// A polling body as a HAR stores it: its text, base64-encoded when the HAR says so

@@ -88,7 +88,7 @@ impl LogReader {
     fn websockets_frame(&mut self, line: &TextLine, frame: FrameLine, validator: &mut Validator) -> io::Result<()> {
         let column = 1 + line.text[..frame.payload_at].chars().count();
         let slot = usize::from(frame.received);
-        let context = websockets_context(frame.direction);
+        let context = logged_by("`websockets`", frame.direction);
         match frame.opcode {
             Opcode::Control => {
                 validator.summary.control_frames += 1;
@@ -132,8 +132,7 @@ impl LogReader {
     fn engineio_packet(&mut self, line: &TextLine, packet: PacketLine, validator: &mut Validator) -> io::Result<()> {
         let next = self.sessions.len() + 1;
         let socket = packet.sid.map_or(0, |sid| *self.sessions.entry(sid.to_owned()).or_insert(next));
-        let mut context = vec!["logged by engineio".to_owned()];
-        context.extend(direction_context(packet.direction));
+        let context = logged_by("engineio", packet.direction);
         // The frame is the Engine.IO message packet `4` and its data; the `4` sits just before it.
         let column = line.text[..packet.data_at].chars().count();
         match packet.packet {
@@ -196,8 +195,9 @@ fn record<'a>(
     Record { direction, context, ..Record::at(text, Position::Text { line: line.number, column }) }
 }
 
-fn websockets_context(direction: Option<Direction>) -> Vec<String> {
-    let mut context = vec!["logged by `websockets`".to_owned()];
+/// The notes shown with a finding on a line that `logger` wrote, seen going `direction`.
+fn logged_by(logger: &str, direction: Option<Direction>) -> Vec<String> {
+    let mut context = vec![format!("logged by {logger}")];
     context.extend(direction_context(direction));
     context
 }
