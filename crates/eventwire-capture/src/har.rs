@@ -570,14 +570,15 @@ fn poll(state: &mut State, socket: &mut Socket) -> io::Result<()> {
         _ => return Ok(()),
     };
     let Some(body) = body else { return Ok(()) };
-    if socket.sid.is_none() && !body.base64 {
+    let text = body.decoded();
+    if let (None, Ok(text)) = (&socket.sid, &text) {
         // The handshake: its response opens the session that later requests name.
-        socket.sid = polling::opened_sid(&body.text);
+        socket.sid = polling::opened_sid(text);
     }
     let id = socket.id(&mut state.sockets);
     let eio = url.eio.as_deref();
     let poll = Poll { entry: socket.entry, socket: id, direction, eio, context: socket.context(Some(direction)) };
-    polling::validate(state.validator, &poll, body)
+    polling::validate(state.validator, &poll, text)
 }
 
 #[cfg(test)]
@@ -724,6 +725,26 @@ mod tests {
         assert!(outcome.starts_with("Ok(())"), "{outcome}");
         assert_eq!(events.iter().filter(|event| event.starts_with("Message(")).count(), 3);
         assert_eq!(taken, 2, "the first message and the long one (under the cap) are cut out");
+    }
+
+    /// A handshake whose response the HAR stores as base64 still names the session: what it
+    /// sends and what the next request of that `sid` sends are one socket's (here an event and
+    /// its attachment, each in its own response).
+    #[test]
+    fn a_base64_handshake_names_its_session() {
+        use base64::Engine as _;
+        let handshake = "0{\"sid\":\"S1\"}\u{1e}451-[\"audio_data\",{\"_placeholder\":true,\"num\":0}]";
+        let stored = base64::engine::general_purpose::STANDARD.encode(handshake);
+        let url = "http://127.0.0.1:5000/socket.io/?EIO=4&transport=polling";
+        let har = format!(
+            r#"{{"log":{{"entries":[{{"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200,"content":{{"text":"{stored}","encoding":"base64"}}}}}},{{"request":{{"method":"GET","url":"{url}&sid=S1"}},"response":{{"status":200,"content":{{"text":"bAAAAAA=="}}}}}}]}}}}"#
+        );
+        let (events, outcome, _) = run(har.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, true, None);
+        assert!(outcome.starts_with("Ok(())"), "{outcome}");
+        let checks: Vec<&String> = events.iter().filter(|e| e.starts_with("Finding(")).collect();
+        // The event travels S→C here, which media does not; its attachment is its own.
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert!(checks[0].contains("check: Direction"), "{checks:?}");
     }
 
     /// A `request` or `response` longer than the record size cap (a URL or a body as long as a

@@ -61,8 +61,8 @@ pub(super) struct Body {
 }
 
 impl Body {
-    /// The body's text, decoded from base64 first where it was stored so.
-    fn decoded(self) -> Result<String, String> {
+    /// The body's text, decoded from base64 first where it was stored so; or why it is not text.
+    pub fn decoded(self) -> Result<String, String> {
         if !self.base64 {
             return Ok(self.text);
         }
@@ -94,8 +94,8 @@ pub(super) struct Poll<'a> {
     pub context: &'a [String],
 }
 
-/// Validates every Engine.IO packet of a long-polling body.
-pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Body) -> io::Result<()> {
+/// Validates every Engine.IO packet of a long-polling body ([`Body::decoded`]).
+pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Result<String, String>) -> io::Result<()> {
     let at_entry = Position::Har { entry: poll.entry, message: 0 };
     if let Some(version @ ("1" | "2" | "3")) = poll.eio {
         let message = format!(
@@ -103,7 +103,7 @@ pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Body) -> io
         );
         return validator.capture_finding(Severity::Error, Check::Frame, at_entry, message);
     }
-    let text = match body.decoded() {
+    let text = match body {
         Ok(text) => text,
         Err(message) => return validator.capture_finding(Severity::Error, Check::Encoding, at_entry, message),
     };
@@ -169,8 +169,8 @@ mod tests {
                         eio: Some("4"),
                         context: &[],
                     };
-                    validate(&mut validator, &poll, Body { text: text.clone(), base64: false }).unwrap();
-                    validate(&mut validator, &poll, Body { text, base64: true }).unwrap();
+                    validate(&mut validator, &poll, Body { text: text.clone(), base64: false }.decoded()).unwrap();
+                    validate(&mut validator, &poll, Body { text, base64: true }.decoded()).unwrap();
                     validator.finish(true).unwrap();
                 }
             }
