@@ -69,7 +69,7 @@ impl InputFormat {
 
 /// How sure a format's sniff is that the content is of that format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Confidence {
+pub(crate) enum Confidence {
     /// Nothing speaks against it: what is left when no other format fits.
     Fallback,
     /// The content starts the way the format does, and another format might too.
@@ -81,7 +81,7 @@ pub enum Confidence {
 }
 
 /// What a sniff looks at: the first bytes of the (decompressed) content, and the file name.
-pub struct Head<'a> {
+pub(crate) struct Head<'a> {
     /// The first up to 64 KiB of the content.
     pub bytes: &'a [u8],
     /// The same, without a UTF-8 byte order mark and leading whitespace.

@@ -38,7 +38,7 @@ use std::path::Path;
 
 pub use check::{Event, Sink, Verdict};
 pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
-pub use formats::{Confidence, Head, InputFormat, REFUSED, Refused, detect, refused};
+pub use formats::{InputFormat, REFUSED, Refused, detect, refused};
 
 use eventwire::Family;
 
