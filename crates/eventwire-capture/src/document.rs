@@ -207,7 +207,14 @@ fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result
     let mut skipped: u64 = 0;
     loop {
         let Some(b) = cursor.peek()? else {
-            return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Truncated });
+            // A scalar (a number, `true`, a string whose quote closed) ends where the input does:
+            // it is whole, and what is cut short is the array around it, if any.
+            let whole_scalar = !buffer.is_empty() && scanner.at_top() && !scanner.in_string();
+            return Ok(match (skipped, whole_scalar) {
+                (1.., _) => Value::TooLong { bytes: skipped },
+                (0, true) => Value::Complete,
+                (0, false) => Value::Truncated,
+            });
         };
         let scalar_end = scanner.at_top() && !scanner.in_string() && (is_json_whitespace(b) || b == b',' || b == b']');
         if scalar_end && (!buffer.is_empty() || skipped > 0) {
@@ -223,6 +230,48 @@ fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result
         }
         if scanner.feed(b) {
             return Ok(if skipped > 0 { Value::TooLong { bytes: skipped } } else { Value::Complete });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Event;
+    use crate::finding::Finding;
+
+    /// The checks of every finding of `text` read as a JSON document, and how many messages.
+    fn checks(text: &str) -> (Vec<Check>, usize) {
+        let mut found = Vec::new();
+        let mut sink = |event| {
+            if let Event::Finding(Finding { check, .. }) = event {
+                found.push(check);
+            }
+            Ok(())
+        };
+        let mut validator = Validator::new(None, false, &mut sink);
+        validate(&mut text.as_bytes(), crate::DEFAULT_MAX_RECORD_BYTES, &mut validator).unwrap();
+        let messages = validator.summary.messages;
+        drop(validator);
+        (found, messages)
+    }
+
+    /// An array cut after a whole scalar is cut short like one cut after a message; a scalar at
+    /// the end of a document of values is whole.
+    #[test]
+    fn an_array_cut_after_a_scalar_is_truncated() {
+        let ping = r#"{"type":"ping","session_id":"s1","timestamp":1}"#;
+        let envelope = Check::Message(eventwire::Rule::Envelope);
+        for (text, expected, messages) in [
+            ("[1".to_owned(), vec![envelope, Check::Truncated], 1),
+            (format!("[{ping},true"), vec![envelope, Check::Truncated], 2),
+            (format!("[{ping},\"x\""), vec![envelope, Check::Truncated], 2),
+            (format!("[{ping}"), vec![Check::Truncated], 1),
+            (format!("[{ping},1]"), vec![envelope], 2),
+            (format!("{ping} 5"), vec![envelope], 2),
+            (format!("[{ping},\"x"), vec![Check::Truncated], 2),
+        ] {
+            assert_eq!(checks(&text), (expected, messages), "{text}");
         }
     }
 }
