@@ -143,17 +143,13 @@ pub(crate) trait CaptureFormat: Sync {
 pub fn detect(head: &[u8], name: &str) -> InputFormat {
     let lower = Head::lower_name(name);
     let sniffed = Head::new(head, &lower);
-    let mut best = (Confidence::Fallback, InputFormat::Log);
-    let mut found = false;
-    for format in InputFormat::ALL {
-        if let Some(confidence) = format.reader().sniff(&sniffed) {
-            if !found || confidence > best.0 {
-                best = (confidence, format);
-                found = true;
-            }
-        }
-    }
-    best.1
+    // `max_by_key` keeps the last of equals: walked backwards, that is the earliest format.
+    InputFormat::ALL
+        .into_iter()
+        .rev()
+        .filter_map(|format| format.reader().sniff(&sniffed).map(|confidence| (confidence, format)))
+        .max_by_key(|&(confidence, _)| confidence)
+        .map_or(InputFormat::Log, |(_, format)| format)
 }
 
 /// A kind of file that is not a capture eventwire reads, and how to get one out of it.
