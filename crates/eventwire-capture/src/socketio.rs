@@ -122,6 +122,10 @@ fn parse_socketio(text: &str, mut at: usize) -> Result<Frame<'_>, String> {
         b'2' | b'5' if json.trim().is_empty() => {
             return Err("Socket.IO event without its event array".into());
         }
+        // An event's data is always an array: `42,254 INFO` (a log's timestamp) is no event.
+        b'2' | b'5' if !json.starts_with('[') => {
+            return Err("Socket.IO event whose data is not an event array `[...]`".into());
+        }
         b'2' | b'5' => return Ok(Frame::Event { namespace, ack, attachments, json, json_offset: at }),
         b'3' => "ack",
         b'4' => "connect_error",
@@ -189,6 +193,7 @@ mod tests {
         assert!(parse("4").unwrap_err().contains("without a Socket.IO packet type"));
         assert!(parse(r#"45["a"]"#).unwrap_err().contains("attachment count"));
         assert!(parse("42").unwrap_err().contains("without its event array"));
+        assert!(parse("42,254 INFO engineio.client closed").unwrap_err().contains("not an event array"));
         assert!(parse("47").unwrap_err().contains("unknown Socket.IO packet type"));
         assert!(parse("9").is_err());
         assert!(parse("2025-09-26T10:00:00Z").is_err(), "a timestamp is not a ping");

@@ -331,6 +331,7 @@ mod tests {
             (r#"[2025-09-26 10:00:00] [debug] < ["audio_data",{}]"#, Some((32, Payload::Json))),
             (r#"12:00:01 send: 42["audio_data",{}]"#, Some((15, Payload::Frame))),
             ("12:00:01 < 3", Some((11, Payload::Frame))),
+            ("2026-12-02 20:54:42,254 INFO socketio.client Engine.IO connection dropped", None),
             ("connected to the server", None),
             ("[INFO] [2025-09-26 10:00:00] connected", None),
             (r#"INFO > {"type": NaN}"#, Some((7, Payload::Broken))),
