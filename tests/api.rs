@@ -267,26 +267,22 @@ fn errors_are_classified_by_the_rule_they_break() {
     assert_eq!(codes.len(), Rule::ALL.len(), "codes are distinct");
 }
 
-/// `Message::unix_seconds` finds the timestamp of every type documented in Unix seconds (health,
-/// assistant updates), at the right pointer, and nothing for the others.
+/// `check` finds the timestamp of every type documented in Unix seconds (health, assistant
+/// updates), the value at the family's `unix_seconds_pointer`, and nothing for the others. (The
+/// timestamp is declared by its field's type, `UnixTime`.)
 #[test]
 fn unix_seconds_timestamps_are_found_where_documented() {
     for entry in glob_fixtures("valid_").into_iter().chain(glob_fixtures("seed_")) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        let message = eventwire::decode(&text).unwrap();
-        let kind = message.kind();
+        let eventwire::Checked { kind, facts } = eventwire::check(&text, None).unwrap();
         let documented =
             kind.family == Family::Health || (kind.family == Family::Assistant && kind.tag != "subscription");
-        match message.unix_seconds() {
-            Some((pointer, timestamp)) => {
+        match facts.unix_seconds {
+            Some(timestamp) => {
                 assert!(documented, "{}", entry.display());
+                let pointer = kind.family.unix_seconds_pointer().expect("a family with Unix seconds");
                 let value: Value = serde_json::from_str(&text).unwrap();
-                assert_eq!(
-                    value.pointer(pointer).and_then(Value::as_f64),
-                    Some(timestamp.get()),
-                    "{}",
-                    entry.display()
-                );
+                assert_eq!(value.pointer(pointer), Some(&Value::Number(timestamp)), "{}", entry.display());
             }
             None => assert!(!documented, "{}", entry.display()),
         }

@@ -122,7 +122,7 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     match value {
         Value::Object(object) => {
             for (key, child) in object {
-                pointers(child, format!("{at}{}", eventwire::decode::pointer_token(key)), out);
+                pointers(child, format!("{at}{}", pointer_token(key)), out);
             }
         }
         Value::Array(items) => {
@@ -297,7 +297,7 @@ fn write_rewritten(value: &Value, at: &str, edit: &Edit, out: &mut String) {
                 out.push_str(&Value::from(key.as_str()).to_string());
                 out.push(':');
                 out.push_str(space);
-                write_rewritten(child, &format!("{at}{}", eventwire::decode::pointer_token(key)), edit, out);
+                write_rewritten(child, &format!("{at}{}", pointer_token(key)), edit, out);
             }
             out.push_str(space);
             out.push('}');
@@ -344,4 +344,9 @@ fn write_rewritten(value: &Value, at: &str, edit: &Edit, out: &mut String) {
         }
         _ => out.push_str(&value.to_string()),
     }
+}
+
+/// `/key` as a JSON Pointer reference token (RFC 6901: `~` and `/` escaped).
+pub fn pointer_token(key: &str) -> String {
+    format!("/{}", key.replace('~', "~0").replace('/', "~1"))
 }

@@ -3,7 +3,7 @@
 //!
 //! For a struct, the twin is a struct with the same name and `#[serde]` attributes (on the struct and on
 //! every field) whose fields have the twins of the original field types
-//! (`<T as crate::check::Check>::View`), so that serde's derive gives both the same rules for
+//! (`<T as crate::twin::HasTwin>::Twin`), so that serde's derive gives both the same rules for
 //! keys: names, renames, defaults, unknown and duplicate fields. The twins of strings check
 //! them in place without copying, so a valid message is checked without an allocation.
 //!
@@ -16,9 +16,9 @@ use proc_macro::TokenStream;
 use quote::quote;
 use syn::{Attribute, Data, DeriveInput, Fields, parse_macro_input};
 
-/// Implements `crate::check::Check` (and the twin's `crate::check::Gather`); see the crate
+/// Implements `crate::twin::HasTwin` (and the twin's `crate::twin::HasFacts`); see the crate
 /// documentation.
-#[proc_macro_derive(Check)]
+#[proc_macro_derive(Twin)]
 pub fn derive_check(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     match expand(&input) {
@@ -30,38 +30,40 @@ pub fn derive_check(input: TokenStream) -> TokenStream {
 fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(&input.generics, "Check is derived only for types without generics"));
+        return Err(syn::Error::new_spanned(&input.generics, "Twin is derived only for types without generics"));
     }
     match &input.data {
         Data::Enum(data) if data.variants.iter().all(|variant| matches!(variant.fields, Fields::Unit)) => Ok(quote! {
-            impl crate::check::Check for #name {
-                type View = #name;
+            impl crate::twin::HasTwin for #name {
+                type Twin = #name;
             }
-            impl crate::check::Gather for #name {}
-            impl crate::layout::Layout for #name {
-                fn read(cursor: &mut crate::layout::Cursor<'_>) -> ::core::option::Option<Self> {
-                    crate::layout::unit_variant(cursor)
+            impl crate::twin::HasFacts for #name {}
+            impl crate::twin::layout::Layout for #name {
+                fn read(reader: &mut crate::twin::layout::TokenReader<'_>) -> ::core::option::Option<Self> {
+                    crate::twin::layout::unit_variant(reader)
                 }
             }
         }),
         Data::Struct(data) => {
             let Fields::Named(fields) = &data.fields else {
-                return Err(syn::Error::new_spanned(name, "Check is derived only for structs with named fields"));
+                return Err(syn::Error::new_spanned(name, "Twin is derived only for structs with named fields"));
             };
             let struct_attrs = serde_attributes(&input.attrs);
             if let Some(conversion) = struct_attrs.iter().find(|attr| converts(attr)) {
                 return Err(syn::Error::new_spanned(
                     conversion,
-                    "a type deserialized through another one (`from`, `try_from`) needs a hand-written Check",
+                    "a type deserialized through another one (`from`, `try_from`) needs a hand-written twin",
                 ));
             }
             // The twin has the type's own name (in a block of its own), because serde's error
             // messages name the struct: "invalid type: sequence, expected struct StatusData".
             let twin = name;
-            let (names, types): (Vec<_>, Vec<_>) =
-                fields.named.iter().map(|field| (field.ident.as_ref(), &field.ty)).unzip();
+            // A field type that names the struct itself (its tag, `Tag<HealthScore>`) must name
+            // the type and not the twin, which shadows it inside the block.
+            let types: Vec<_> = fields.named.iter().map(|field| outside(&field.ty, name)).collect();
+            let names: Vec<_> = fields.named.iter().map(|field| field.ident.as_ref()).collect();
             let field_attrs = fields.named.iter().map(|field| serde_attributes(&field.attrs));
-            let layout = layout(name, &input.attrs, fields);
+            let layout = layout(name, &input.attrs, fields, &types);
             Ok(quote! {
                 const _: () = {
                     #[doc(hidden)]
@@ -69,17 +71,17 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     #[derive(::serde::Deserialize)]
                     #(#struct_attrs)*
                     pub struct #twin {
-                        #( #(#field_attrs)* pub #names: <#types as crate::check::Check>::View, )*
+                        #( #(#field_attrs)* pub #names: <#types as crate::twin::HasTwin>::Twin, )*
                     }
 
                     // `self::` names the type itself: the twin is not a module item.
-                    impl crate::check::Check for self::#name {
-                        type View = #twin;
+                    impl crate::twin::HasTwin for self::#name {
+                        type Twin = #twin;
                     }
 
-                    impl crate::check::Gather for #twin {
-                        fn gather(&self, facts: &mut crate::check::Facts) {
-                            #( crate::check::Gather::gather(&self.#names, facts); )*
+                    impl crate::twin::HasFacts for #twin {
+                        fn add_facts(&self, facts: &mut crate::twin::Facts) {
+                            #( crate::twin::HasFacts::add_facts(&self.#names, facts); )*
                         }
                     }
 
@@ -87,23 +89,29 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 };
             })
         }
-        _ => Err(syn::Error::new_spanned(name, "Check is derived only for structs and enums of unit variants")),
+        _ => Err(syn::Error::new_spanned(name, "Twin is derived only for structs and enums of unit variants")),
     }
 }
 
-/// The twin's `crate::layout::Layout`. Members are read in declaration order while the keys
+/// The twin's `crate::twin::layout::Layout`. Members are read in declaration order while the keys
 /// come in that order, each key matched as a literal (the common case costs no dispatch); the
 /// rest, if any, in any order, each key matched against the fields' keys. A key twice or a
 /// missing required one gives up (serde rejects the first and names the second), and so does
 /// an unknown key, unless a `#[serde(flatten)]` field takes the members no other field takes.
 /// A struct whose keys serde reads in ways this does not follow (renaming rules, aliases, …)
 /// gets a layout that always gives up.
-fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNamed) -> proc_macro2::TokenStream {
-    let members: Option<Vec<Member>> =
-        struct_layout_is_plain(struct_attrs).then(|| fields.named.iter().map(member).collect::<Option<_>>()).flatten();
+fn layout(
+    twin: &syn::Ident,
+    struct_attrs: &[Attribute],
+    fields: &syn::FieldsNamed,
+    types: &[proc_macro2::TokenStream],
+) -> proc_macro2::TokenStream {
+    let members: Option<Vec<Member>> = struct_layout_is_plain(struct_attrs)
+        .then(|| fields.named.iter().zip(types).map(|(field, ty)| member(field, ty)).collect::<Option<_>>())
+        .flatten();
     let (keyed, leftovers): (Vec<_>, Vec<_>) = members.iter().flatten().partition(|member| !member.flatten);
     let (Some(_), [] | [_]) = (&members, leftovers.as_slice()) else {
-        return quote! { impl crate::layout::Layout for #twin {} };
+        return quote! { impl crate::twin::layout::Layout for #twin {} };
     };
     let names: Vec<_> = keyed.iter().map(|member| member.name).collect();
     let types = keyed.iter().map(|member| member.ty);
@@ -122,36 +130,36 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
     // Only a flattened field needs the keys seen (an array of them is set up for each read).
     let (seen, other_key) = match leftover_types.first() {
         Some(ty) => (
-            quote! { let mut seen = crate::check::SeenKeys::default(); },
+            quote! { let mut seen = crate::twin::SeenKeys::default(); },
             quote! {
-                <<#ty as crate::check::Check>::View as crate::layout::Leftovers>::read_leftover(&mut seen, cursor, key)?
+                <<#ty as crate::twin::HasTwin>::Twin as crate::twin::layout::Leftovers>::read_leftover(&mut seen, reader, key)?
             },
         ),
         None => (quote! {}, quote! { return ::core::option::Option::None }),
     };
     quote! {
-        impl crate::layout::Layout for #twin {
-            fn read(cursor: &mut crate::layout::Cursor<'_>) -> ::core::option::Option<Self> {
-                cursor.open(b'{')?;
+        impl crate::twin::layout::Layout for #twin {
+            fn read(reader: &mut crate::twin::layout::TokenReader<'_>) -> ::core::option::Option<Self> {
+                reader.open(b'{')?;
                 let mut first = true;
                 #(
-                    let mut #names: ::core::option::Option<<#types as crate::check::Check>::View> =
-                        if cursor.key(&mut first, #literals) {
-                            ::core::option::Option::Some(crate::layout::Layout::read(cursor)?)
+                    let mut #names: ::core::option::Option<<#types as crate::twin::HasTwin>::Twin> =
+                        if reader.key(&mut first, #literals) {
+                            ::core::option::Option::Some(crate::twin::layout::Layout::read(reader)?)
                         } else {
                             ::core::option::Option::None
                         };
                 )*
                 #seen
-                if cursor.peek() != ::core::option::Option::Some(b'}') {
-                    cursor.more_members(first, |cursor, key| {
+                if reader.peek() != ::core::option::Option::Some(b'}') {
+                    reader.more_members(first, |reader, key| {
                         match key {
                             #(
                                 #keys => {
                                     if #names.is_some() {
                                         return ::core::option::Option::None;
                                     }
-                                    #names = ::core::option::Option::Some(crate::layout::Layout::read(cursor)?);
+                                    #names = ::core::option::Option::Some(crate::twin::layout::Layout::read(reader)?);
                                 }
                             )*
                             _ => #other_key,
@@ -159,10 +167,10 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
                         ::core::option::Option::Some(())
                     })?;
                 }
-                cursor.close(b'}')?;
+                reader.close(b'}')?;
                 ::core::option::Option::Some(#twin {
                     #( #names: #values, )*
-                    #( #leftover_names: <<#leftover_types as crate::check::Check>::View as crate::layout::Leftovers>::leftovers(), )*
+                    #( #leftover_names: <<#leftover_types as crate::twin::HasTwin>::Twin as crate::twin::layout::Leftovers>::leftovers(), )*
                 })
             }
         }
@@ -172,7 +180,7 @@ fn layout(twin: &syn::Ident, struct_attrs: &[Attribute], fields: &syn::FieldsNam
 /// A field as the layout reads it.
 struct Member<'a> {
     name: &'a syn::Ident,
-    ty: &'a syn::Type,
+    ty: &'a proc_macro2::TokenStream,
     /// The key on the wire.
     key: String,
     /// Whether serde lets the key be absent (an `Option`, or `#[serde(default)]`).
@@ -196,7 +204,7 @@ fn struct_layout_is_plain(attrs: &[Attribute]) -> bool {
 }
 
 /// The field as the layout reads it, or `None` when serde reads it in a way the layout doesn't.
-fn member(field: &syn::Field) -> Option<Member<'_>> {
+fn member<'a>(field: &'a syn::Field, ty: &'a proc_macro2::TokenStream) -> Option<Member<'a>> {
     let name = field.ident.as_ref()?;
     let (mut key, mut default, mut flatten) = (name.to_string().trim_start_matches("r#").to_owned(), false, false);
     for attr in serde_attributes(&field.attrs) {
@@ -216,7 +224,42 @@ fn member(field: &syn::Field) -> Option<Member<'_>> {
         })
         .ok()?;
     }
-    Some(Member { name, ty: &field.ty, key, optional: default || is_option(&field.ty), flatten })
+    Some(Member { name, ty, key, optional: default || is_option(&field.ty), flatten })
+}
+
+/// `ty` with every bare mention of `name` written `self::name`: inside the block that holds
+/// the twin, the bare name is the twin's.
+fn outside(ty: &syn::Type, name: &syn::Ident) -> proc_macro2::TokenStream {
+    fn rewrite(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> proc_macro2::TokenStream {
+        use proc_macro2::{Group, TokenTree};
+        let mut out = Vec::new();
+        let mut after_colons = false;
+        for token in tokens {
+            match token {
+                TokenTree::Ident(ident) if ident == *name && !after_colons => {
+                    out.extend(quote! { self:: });
+                    out.push(TokenTree::Ident(ident));
+                    after_colons = false;
+                }
+                TokenTree::Group(group) => {
+                    let mut rewritten = Group::new(group.delimiter(), rewrite(group.stream(), name));
+                    rewritten.set_span(group.span());
+                    out.push(TokenTree::Group(rewritten));
+                    after_colons = false;
+                }
+                TokenTree::Punct(punct) => {
+                    after_colons = punct.as_char() == ':';
+                    out.push(TokenTree::Punct(punct));
+                }
+                other => {
+                    after_colons = false;
+                    out.push(other);
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+    rewrite(quote! { #ty }, name)
 }
 
 /// Whether `ty` is written `Option<…>`: serde reads a missing key of such a field as `None`.

@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Check, Gather};
 use crate::primitives::{Flag, Id, SessionChannel, UnixTime};
+use crate::tag::Tag;
 
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
@@ -31,44 +31,25 @@ family! {
     }
 }
 
-tag_type!(
-    /// The reserved channel `subscription`.
-    SubscriptionChannelTag = "subscription"
-);
-tag_type!(
-    /// The payload type `status`.
-    StatusTypeTag = "status"
-);
-tag_type!(
-    /// The payload type `tool`.
-    ToolTypeTag = "tool"
-);
-tag_type!(
-    /// The payload type `response`.
-    ResponseTypeTag = "response"
-);
-tag_type!(
-    /// The payload type `error`.
-    ErrorTypeTag = "error"
-);
-tag_type!(
+fixed_string!(
     /// The status `processing` (the only status of a tool update).
     ProcessingStatus = "processing"
 );
-tag_type!(
+fixed_string!(
     /// The status `error` (the only status of an error update).
     ErrorStatus = "error"
 );
 
 /// A request to subscribe to or unsubscribe from a session channel, sent on channel
 /// `subscription`, client to server (C→S) only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionRequest {
     /// Always `subscription`.
-    pub channel: SubscriptionChannelTag,
+    pub channel: Tag<SubscriptionRequest>,
     /// What to do, and with which channel.
     pub payload: Subscription,
 }
@@ -76,12 +57,13 @@ pub struct SubscriptionRequest {
 impl SubscriptionRequest {
     /// A request to `action` the channel `channel`.
     pub fn new(action: SubscriptionAction, channel: Id) -> Self {
-        Self { channel: SubscriptionChannelTag, payload: Subscription { action, channel } }
+        Self { channel: Tag::new(), payload: Subscription { action, channel } }
     }
 }
 
 /// The payload of a subscription request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -93,7 +75,8 @@ pub struct Subscription {
 }
 
 /// Subscribe or unsubscribe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -109,7 +92,8 @@ pub enum SubscriptionAction {
 /// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
 /// publishes it client to server, and the broker relays it server to client to the channel's
 /// subscribers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -128,7 +112,8 @@ impl StatusMessage {
 }
 
 /// Processing started, or the assistant began responding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -141,7 +126,7 @@ pub struct StatusUpdate {
     pub status: StatusPhase,
     /// Always `status`.
     #[serde(rename = "type")]
-    pub kind: StatusTypeTag,
+    pub kind: Tag<StatusMessage>,
     /// Always `false`.
     pub final_message: Flag<false>,
     /// The assistant message this update belongs to.
@@ -151,7 +136,8 @@ pub struct StatusUpdate {
 }
 
 /// The phase a status update announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -167,7 +153,8 @@ pub enum StatusPhase {
 /// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
 /// publishes it client to server, and the broker relays it server to client to the channel's
 /// subscribers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -186,7 +173,8 @@ impl ToolMessage {
 }
 
 /// A tool is executing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -199,7 +187,7 @@ pub struct ToolUpdate {
     pub status: ProcessingStatus,
     /// Always `tool`.
     #[serde(rename = "type")]
-    pub kind: ToolTypeTag,
+    pub kind: Tag<ToolMessage>,
     /// Always `false`.
     pub final_message: Flag<false>,
     /// The assistant message this update belongs to.
@@ -213,7 +201,8 @@ pub struct ToolUpdate {
 /// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
 /// publishes it client to server, and the broker relays it server to client to the channel's
 /// subscribers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -246,7 +235,7 @@ pub struct ResponseUpdate {
     pub status: ResponseStatus,
     /// Always `response`.
     #[serde(rename = "type")]
-    pub kind: ResponseTypeTag,
+    pub kind: Tag<ResponseMessage>,
     /// True exactly when `status` is `completed`.
     pub final_message: bool,
     /// The assistant message this update belongs to.
@@ -259,13 +248,13 @@ impl ResponseUpdate {
     /// Response text streamed so far (`in_progress`, `final_message` false).
     pub fn in_progress(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
         let (status, final_message) = (ResponseStatus::InProgress, false);
-        Self { message: message.into(), timestamp, status, kind: ResponseTypeTag, final_message, message_id, thread_id }
+        Self { message: message.into(), timestamp, status, kind: Tag::new(), final_message, message_id, thread_id }
     }
 
     /// The complete response (`completed`, `final_message` true).
     pub fn completed(message: impl Into<String>, timestamp: UnixTime, message_id: Id, thread_id: Id) -> Self {
         let (status, final_message) = (ResponseStatus::Completed, true);
-        Self { message: message.into(), timestamp, status, kind: ResponseTypeTag, final_message, message_id, thread_id }
+        Self { message: message.into(), timestamp, status, kind: Tag::new(), final_message, message_id, thread_id }
     }
 
     /// Whether `final_message` agrees with `status`.
@@ -275,7 +264,8 @@ impl ResponseUpdate {
 }
 
 /// The fields of [`ResponseUpdate`] before the `final_message`/`status` rule is checked.
-#[derive(Deserialize, eventwire_derive::Check)]
+#[derive(Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct ResponseUpdateFields {
@@ -287,7 +277,7 @@ struct ResponseUpdateFields {
     status: ResponseStatus,
     /// Always `response`.
     #[serde(rename = "type")]
-    kind: ResponseTypeTag,
+    kind: Tag<ResponseMessage>,
     /// True exactly when `status` is `completed`.
     final_message: bool,
     /// The assistant message this update belongs to.
@@ -309,56 +299,6 @@ fn inconsistency(final_message: bool, status: ResponseStatus) -> Option<String> 
             status.as_str()
         )
     })
-}
-
-/// The twin of [`ResponseUpdate`]: its fields' twin, then the same rule between
-/// `final_message` and `status`.
-pub struct ResponseUpdateView(<ResponseUpdateFields as Check>::View);
-
-impl Check for ResponseUpdate {
-    type View = ResponseUpdateView;
-}
-
-impl Gather for ResponseUpdateView {
-    fn gather(&self, facts: &mut crate::check::Facts) {
-        self.0.gather(facts);
-    }
-}
-
-impl crate::layout::Layout for ResponseUpdateView {
-    fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
-        let fields = <<ResponseUpdateFields as Check>::View as crate::layout::Layout>::read(cursor)?;
-        consistent(fields.final_message, fields.status).then_some(ResponseUpdateView(fields))
-    }
-}
-
-impl<'de> Deserialize<'de> for ResponseUpdateView {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = <ResponseUpdateFields as Check>::View::deserialize(deserializer)?;
-        match inconsistency(fields.final_message, fields.status) {
-            None => Ok(ResponseUpdateView(fields)),
-            Some(why) => Err(serde::de::Error::custom(why)),
-        }
-    }
-}
-
-impl TryFrom<ResponseUpdateFields> for ResponseUpdate {
-    type Error = String;
-    fn try_from(f: ResponseUpdateFields) -> Result<Self, String> {
-        let update = ResponseUpdate {
-            message: f.message,
-            timestamp: f.timestamp,
-            status: f.status,
-            kind: f.kind,
-            final_message: f.final_message,
-            message_id: f.message_id,
-            thread_id: f.thread_id,
-        };
-        match inconsistency(update.final_message, update.status) {
-            None => Ok(update),
-            Some(why) => Err(why),
-        }
-    }
 }
 
 #[cfg(feature = "schema")]
@@ -392,7 +332,7 @@ impl StatusUpdate {
             message: message.into(),
             timestamp,
             status,
-            kind: StatusTypeTag,
+            kind: Tag::new(),
             final_message: Flag,
             message_id,
             thread_id,
@@ -407,7 +347,7 @@ impl ToolUpdate {
             message: message.into(),
             timestamp,
             status: ProcessingStatus,
-            kind: ToolTypeTag,
+            kind: Tag::new(),
             final_message: Flag,
             message_id,
             thread_id,
@@ -428,7 +368,7 @@ impl ErrorUpdate {
             message: message.into(),
             timestamp,
             status: ErrorStatus,
-            kind: ErrorTypeTag,
+            kind: Tag::new(),
             error_details: error_details.into(),
             final_message: None,
             message_id,
@@ -438,7 +378,8 @@ impl ErrorUpdate {
 }
 
 /// Where a response stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -464,7 +405,8 @@ impl ResponseStatus {
 /// Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
 /// publishes it client to server, and the broker relays it server to client to the channel's
 /// subscribers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -483,7 +425,8 @@ impl ErrorMessage {
 }
 
 /// Processing failed (the last update of the message).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -496,7 +439,7 @@ pub struct ErrorUpdate {
     pub status: ErrorStatus,
     /// Always `error`.
     #[serde(rename = "type")]
-    pub kind: ErrorTypeTag,
+    pub kind: Tag<ErrorMessage>,
     /// Detailed error information.
     pub error_details: String,
     /// Optional on errors (the seed example omits it).
@@ -506,4 +449,61 @@ pub struct ErrorUpdate {
     pub message_id: Id,
     /// The conversation thread.
     pub thread_id: Id,
+}
+
+impl TryFrom<ResponseUpdateFields> for ResponseUpdate {
+    type Error = String;
+    fn try_from(f: ResponseUpdateFields) -> Result<Self, String> {
+        let update = ResponseUpdate {
+            message: f.message,
+            timestamp: f.timestamp,
+            status: f.status,
+            kind: f.kind,
+            final_message: f.final_message,
+            message_id: f.message_id,
+            thread_id: f.thread_id,
+        };
+        match inconsistency(update.final_message, update.status) {
+            None => Ok(update),
+            Some(why) => Err(why),
+        }
+    }
+}
+
+/// The check-only twins of the types above that deserialize through code of their own.
+#[cfg(feature = "check")]
+mod twins {
+    use super::*;
+    use crate::twin::{HasFacts, HasTwin};
+
+    /// The twin of [`ResponseUpdate`]: its fields' twin, then the same rule between
+    /// `final_message` and `status`.
+    pub(crate) struct ResponseUpdateTwin(<ResponseUpdateFields as HasTwin>::Twin);
+
+    impl HasTwin for ResponseUpdate {
+        type Twin = ResponseUpdateTwin;
+    }
+
+    impl HasFacts for ResponseUpdateTwin {
+        fn add_facts(&self, facts: &mut crate::twin::Facts) {
+            self.0.add_facts(facts);
+        }
+    }
+
+    impl crate::twin::layout::Layout for ResponseUpdateTwin {
+        fn read(reader: &mut crate::twin::layout::TokenReader<'_>) -> Option<Self> {
+            let fields = <<ResponseUpdateFields as HasTwin>::Twin as crate::twin::layout::Layout>::read(reader)?;
+            consistent(fields.final_message, fields.status).then_some(ResponseUpdateTwin(fields))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for ResponseUpdateTwin {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let fields = <ResponseUpdateFields as HasTwin>::Twin::deserialize(deserializer)?;
+            match inconsistency(fields.final_message, fields.status) {
+                None => Ok(ResponseUpdateTwin(fields)),
+                Some(why) => Err(serde::de::Error::custom(why)),
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::primitives::{NonEmptyText, NonNegative, OpenObject, UnitInterval, UnixTime};
+use crate::tag::Tag;
 
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
@@ -23,28 +24,16 @@ family! {
     }
 }
 
-tag_type!(
-    /// The tag `health_score`.
-    HealthScoreTag = "health_score"
-);
-tag_type!(
-    /// The tag `alert`.
-    AlertTag = "alert"
-);
-tag_type!(
-    /// The tag `status`.
-    StatusTag = "status"
-);
-
 /// A health score computed by the synchronized inference engine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct HealthScore {
     /// Always `health_score`.
     #[serde(rename = "type")]
-    pub kind: HealthScoreTag,
+    pub kind: Tag<HealthScore>,
     /// When the score was computed, in Unix seconds.
     pub timestamp: UnixTime,
     /// The combined health score, 0 to 1.
@@ -79,7 +68,7 @@ impl HealthScore {
         source: NonEmptyText,
     ) -> Self {
         Self {
-            kind: HealthScoreTag,
+            kind: Tag::new(),
             timestamp,
             health_score,
             dv_score: None,
@@ -94,7 +83,8 @@ impl HealthScore {
 }
 
 /// The risk a health score implies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -110,7 +100,8 @@ pub enum RiskLevel {
 }
 
 /// Which inputs produced a health score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -126,14 +117,15 @@ pub enum ScoreMode {
 }
 
 /// An alert: `send_event("alert", data)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct Alert {
     /// Always `alert`.
     #[serde(rename = "type")]
-    pub kind: AlertTag,
+    pub kind: Tag<Alert>,
     /// When the event was sent, in Unix seconds.
     pub timestamp: UnixTime,
     /// The alert itself: an open object with a required `message`.
@@ -145,12 +137,13 @@ impl Alert {
     pub fn new(timestamp: UnixTime, message: impl Into<String>) -> Self {
         let data =
             AlertData { message: message.into(), level: None, action_required: None, extra: OpenObject::default() };
-        Self { kind: AlertTag, timestamp, data }
+        Self { kind: Tag::new(), timestamp, data }
     }
 }
 
 /// The `data` of an alert. Open: keys beyond the documented ones are allowed and kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 pub struct AlertData {
@@ -172,7 +165,8 @@ pub struct AlertData {
 }
 
 /// The severity of an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -192,14 +186,15 @@ pub enum AlertLevel {
 }
 
 /// A status report: `send_event("status", data)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct StatusReport {
     /// Always `status`.
     #[serde(rename = "type")]
-    pub kind: StatusTag,
+    pub kind: Tag<StatusReport>,
     /// When the event was sent, in Unix seconds.
     pub timestamp: UnixTime,
     /// The status itself: an open object with a required `system`.
@@ -209,12 +204,13 @@ pub struct StatusReport {
 impl StatusReport {
     /// A status report of `system` with no further keys.
     pub fn new(timestamp: UnixTime, system: impl Into<String>) -> Self {
-        Self { kind: StatusTag, timestamp, data: StatusData { system: system.into(), extra: OpenObject::default() } }
+        Self { kind: Tag::new(), timestamp, data: StatusData { system: system.into(), extra: OpenObject::default() } }
     }
 }
 
 /// The `data` of a status report. Open: keys beyond `system` are allowed and kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 pub struct StatusData {

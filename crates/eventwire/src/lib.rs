@@ -20,23 +20,38 @@ pub mod registry;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod assistant;
-pub mod check;
 pub mod decode;
 pub mod health;
-pub mod layout;
 pub mod media;
 pub mod primitives;
+mod scan;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod simulation;
 mod sniff;
 pub mod stream;
+mod tag;
+#[cfg(feature = "check")]
+mod twin;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use check::Facts;
-pub use decode::{Checked, DecodeError, Rule, check, decode, decode_family, decode_value};
+#[cfg(feature = "check")]
+pub use decode::{Checked, check};
+pub use decode::{DecodeError, Rule, decode, decode_family, decode_value};
 pub use registry::{Direction, Directions, Family, MessageKind};
+pub use tag::{Tag, Tagged};
+#[cfg(feature = "check")]
+pub use twin::Facts;
+
+/// What other eventwire crates share with this one, without being its API: no documentation,
+/// no stability. (`eventwire-capture` reads a HAR's WebSocket messages with the token reader
+/// that reads messages in their usual layout.)
+#[cfg(feature = "check")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::twin::layout::TokenReader;
+}
 
 /// One message of any family.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,40 +85,6 @@ impl Message {
     /// The family of this message.
     pub fn family(&self) -> Family {
         self.kind().family
-    }
-
-    /// The message's timestamp when it is documented as Unix *seconds*, with its JSON Pointer.
-    /// (`stream` timestamps may be seconds or milliseconds, and `simulation` ones are ISO 8601,
-    /// so those have none.) Validators use it to flag milliseconds written where seconds belong.
-    pub fn unix_seconds(&self) -> Option<(&'static str, &primitives::UnixTime)> {
-        use assistant::AssistantMessage as A;
-        use health::HealthEvent as H;
-        let time = match self {
-            Message::Health(H::HealthScore(m)) => &m.timestamp,
-            Message::Health(H::Alert(m)) => &m.timestamp,
-            Message::Health(H::StatusReport(m)) => &m.timestamp,
-            Message::Assistant(A::StatusMessage(m)) => &m.payload.timestamp,
-            Message::Assistant(A::ToolMessage(m)) => &m.payload.timestamp,
-            Message::Assistant(A::ResponseMessage(m)) => &m.payload.timestamp,
-            Message::Assistant(A::ErrorMessage(m)) => &m.payload.timestamp,
-            Message::Assistant(A::SubscriptionRequest(_))
-            | Message::Media(_)
-            | Message::Simulation(_)
-            | Message::Stream(_) => return None,
-        };
-        Some((self.family().unix_seconds_pointer()?, time))
-    }
-
-    /// What a capture checker needs of this message beyond its type (as [`check()`] reports).
-    pub fn facts(&self) -> Facts {
-        use media::{AudioData, AudioPayload, MediaEvent};
-        let attachment = match self {
-            Message::Media(MediaEvent::AudioData(AudioData(_, AudioPayload::Attachment(placeholder)))) => {
-                Some(placeholder.num.0)
-            }
-            _ => None,
-        };
-        Facts { unix_seconds: self.unix_seconds().map(|(_, time)| time.as_number().clone()), attachment }
     }
 
     /// The JSON text of this message, exactly as it goes on the wire.

@@ -5,7 +5,7 @@
 ///
 /// Because every message struct carries its own tag field, a struct's JSON is the complete wire
 /// message, and its schema states the tag with `const`.
-macro_rules! tag_type {
+macro_rules! fixed_string {
     ($(#[$meta:meta])* $name:ident = $value:literal) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -28,15 +28,18 @@ macro_rules! tag_type {
             }
         }
 
-        impl $crate::check::Check for $name {
-            type View = $name;
+        #[cfg(feature = "check")]
+        impl $crate::twin::HasTwin for $name {
+            type Twin = $name;
         }
 
-        impl $crate::check::Gather for $name {}
+        #[cfg(feature = "check")]
+        impl $crate::twin::HasFacts for $name {}
 
-        impl $crate::layout::Layout for $name {
-            fn read(cursor: &mut $crate::layout::Cursor<'_>) -> Option<Self> {
-                (cursor.string()? == $value).then_some($name)
+        #[cfg(feature = "check")]
+        impl $crate::twin::layout::Layout for $name {
+            fn read(reader: &mut $crate::twin::layout::TokenReader<'_>) -> Option<Self> {
+                (reader.string()? == $value).then_some($name)
             }
         }
 
@@ -79,7 +82,7 @@ macro_rules! bounded_number {
     ($(#[doc = $doc:literal])* $name:ident, min = $min:expr, max = $max:expr, expecting = $expecting:literal, inline = $inline:literal) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq)]
-        pub struct $name(::serde_json::Number);
+        pub struct $name(pub(crate) ::serde_json::Number);
 
         impl $name {
             /// Smallest accepted value (inclusive).
@@ -123,18 +126,20 @@ macro_rules! bounded_number {
             }
         }
 
-        // A number deserializes without allocating: the twin is the type (its `Gather` is
+        // A number deserializes without allocating: the twin is the type (its `HasFacts` is
         // written beside it).
-        impl $crate::check::Check for $name {
-            type View = $name;
+        #[cfg(feature = "check")]
+        impl $crate::twin::HasTwin for $name {
+            type Twin = $name;
         }
 
-        impl $crate::layout::Layout for $name {
-            fn read(cursor: &mut $crate::layout::Cursor<'_>) -> Option<Self> {
+        #[cfg(feature = "check")]
+        impl $crate::twin::layout::Layout for $name {
+            fn read(reader: &mut $crate::twin::layout::TokenReader<'_>) -> Option<Self> {
                 // The same `Number` as `deserialize_number` gives, so the same range check.
-                match cursor.plain_number() {
+                match reader.plain_number() {
                     Some(number) => Self::from_number(number),
-                    None => cursor.scalar(),
+                    None => reader.scalar(),
                 }
             }
         }
@@ -165,6 +170,93 @@ macro_rules! bounded_number {
                 $crate::primitives::arbitrary_number_in(Self::MIN, Self::MAX)
                     .prop_filter_map("in range", Self::from_number)
                     .boxed()
+            }
+        }
+    };
+}
+
+/// Defines a `String` newtype whose deserialization runs `check`.
+macro_rules! checked_string {
+    ($(#[$meta:meta])* $name:ident, check = $check:path, schema = $schema:tt, arbitrary = $strategy:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps `value` after checking it.
+            pub fn new(value: impl Into<String>) -> Result<Self, InvalidValue> {
+                let value = value.into();
+                $check(&value)?;
+                Ok(Self(value))
+            }
+
+            /// The string as it is on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidValue;
+            fn from_str(value: &str) -> Result<Self, InvalidValue> {
+                Self::new(value)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(deserializer)?;
+                $check(&value).map_err(de::Error::custom)?;
+                Ok(Self(value))
+            }
+        }
+
+        #[cfg(feature = "check")]
+        impl crate::twin::StrRule for $name {
+            fn check(value: &str) -> Result<(), InvalidValue> {
+                $check(value)
+            }
+        }
+
+        #[cfg(feature = "check")]
+        impl crate::twin::HasTwin for $name {
+            type Twin = crate::twin::StrTwin<$name>;
+        }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = BoxedStrategy<Self>;
+            fn arbitrary_with((): ()) -> Self::Strategy {
+                $strategy.prop_map(|s: String| $name::new(s).expect("strategy yields valid values")).boxed()
             }
         }
     };

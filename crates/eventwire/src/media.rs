@@ -8,8 +8,8 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::check::{Check, Facts, Gather};
 use crate::primitives::{AudioBase64, Count, Flag, JpegBase64, Present};
+use crate::tag::Tag;
 
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
@@ -24,26 +24,17 @@ family! {
     }
 }
 
-tag_type!(
-    /// The event name `audio_data`.
-    AudioDataTag = "audio_data"
-);
-tag_type!(
-    /// The event name `video_data`.
-    VideoDataTag = "video_data"
-);
-
 /// `["audio_data", payload]`: a chunk of audio (recommended 22050 Hz, about 1024 or 2048
 /// samples).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
-pub struct AudioData(pub AudioDataTag, pub AudioPayload);
+pub struct AudioData(pub Tag<AudioData>, pub AudioPayload);
 
 impl AudioData {
     /// An `audio_data` event with this payload.
     pub fn new(payload: AudioPayload) -> Self {
-        Self(AudioDataTag, payload)
+        Self(Tag::new(), payload)
     }
 }
 
@@ -51,12 +42,12 @@ impl AudioData {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
-pub struct VideoData(pub VideoDataTag, pub VideoPayload);
+pub struct VideoData(pub Tag<VideoData>, pub VideoPayload);
 
 impl VideoData {
     /// A `video_data` event with this payload.
     pub fn new(payload: VideoPayload) -> Self {
-        Self(VideoDataTag, payload)
+        Self(Tag::new(), payload)
     }
 }
 
@@ -102,33 +93,6 @@ impl<'de> Deserialize<'de> for VideoData {
     }
 }
 
-/// The twin of a media event: the event array read as the event reads it, with its payload's
-/// twin.
-pub struct EventView<T, P>(P, std::marker::PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>, P: Deserialize<'de>> Deserialize<'de> for EventView<T, P> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_event::<D, T, P>(deserializer).map(|(_, payload)| EventView(payload, std::marker::PhantomData))
-    }
-}
-
-impl<T, P: Gather> Gather for EventView<T, P> {
-    fn gather(&self, facts: &mut Facts) {
-        self.0.gather(facts);
-    }
-}
-
-/// Left to serde: media messages are arrays, and their payloads are read by code of their own.
-impl<T, P> crate::layout::Layout for EventView<T, P> {}
-
-impl Check for AudioData {
-    type View = EventView<AudioDataTag, AudioPayloadView>;
-}
-
-impl Check for VideoData {
-    type View = EventView<VideoDataTag, VideoPayloadView>;
-}
-
 /// The payload of `audio_data`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -143,7 +107,8 @@ pub enum AudioPayload {
 
 /// The stand-in for a binary attachment in a Socket.IO `45x-` packet:
 /// `{"_placeholder": true, "num": 0}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -156,7 +121,8 @@ pub struct AttachmentPlaceholder {
 }
 
 /// `{"audio": "<base64>"}`: samples inline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -166,7 +132,8 @@ pub struct InlineAudio {
 }
 
 /// Every key an audio payload object may have; which ones are present picks the shape.
-#[derive(Deserialize, eventwire_derive::Check)]
+#[derive(Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[serde(deny_unknown_fields)]
 struct AudioPayloadKeys {
     #[serde(default, rename = "_placeholder")]
@@ -199,35 +166,6 @@ fn audio_payload<P, N, A, E: de::Error>(
         (Some(_), None, None) => Err(E::missing_field("num")),
         (None, Some(_), None) => Err(E::missing_field("_placeholder")),
         _ => Err(E::custom(format_args!("expected {AUDIO_PAYLOAD}, not both"))),
-    }
-}
-
-/// The twin of [`AudioPayload`]: the attachment it names, if it is a placeholder.
-pub struct AudioPayloadView(Option<u64>);
-
-impl Gather for AudioPayloadView {
-    fn gather(&self, facts: &mut Facts) {
-        facts.attachment = self.0;
-    }
-}
-
-impl<'de> Deserialize<'de> for AudioPayloadView {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ViewVisitor;
-        impl<'de> Visitor<'de> for ViewVisitor {
-            type Value = AudioPayloadView;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(AUDIO_PAYLOAD)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AudioPayloadView, A::Error> {
-                let keys = <AudioPayloadKeys as Check>::View::deserialize(MapAccessDeserializer::new(map))?;
-                Ok(match audio_payload(keys.placeholder.0, keys.num.0, keys.audio.0)? {
-                    AudioChoice::Attachment(_, num) => AudioPayloadView(Some(num.0)),
-                    AudioChoice::Inline(_) => AudioPayloadView(None),
-                })
-            }
-        }
-        deserializer.deserialize_map(ViewVisitor)
     }
 }
 
@@ -280,37 +218,14 @@ pub enum VideoPayload {
 }
 
 /// `{"frame": "<base64>"}`: a JPEG frame in an object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct VideoFrame {
     /// The JPEG as base64.
     pub frame: JpegBase64,
-}
-
-/// The twin of [`VideoPayload`].
-pub struct VideoPayloadView;
-
-impl Gather for VideoPayloadView {}
-
-impl<'de> Deserialize<'de> for VideoPayloadView {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ViewVisitor;
-        impl<'de> Visitor<'de> for ViewVisitor {
-            type Value = VideoPayloadView;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(VIDEO_PAYLOAD)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<VideoPayloadView, E> {
-                <JpegBase64 as crate::check::StrRule>::check(v).map(|()| VideoPayloadView).map_err(E::custom)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VideoPayloadView, A::Error> {
-                <VideoFrame as Check>::View::deserialize(MapAccessDeserializer::new(map)).map(|_| VideoPayloadView)
-            }
-        }
-        deserializer.deserialize_any(ViewVisitor)
-    }
 }
 
 const VIDEO_PAYLOAD: &str = r#"a base64 JPEG string or {"frame": "<base64>"}"#;
@@ -346,5 +261,93 @@ impl JsonSchema for VideoPayload {
             "description": "The payload of `video_data`: a base64 JPEG string or an object with the frame.",
             "oneOf": [bare, frame]
         })
+    }
+}
+
+/// The check-only twins of the types above that deserialize through code of their own.
+#[cfg(feature = "check")]
+mod twins {
+    use super::*;
+    use crate::twin::{Facts, HasFacts, HasTwin};
+
+    /// The twin of a media event: the event array read as the event reads it, with its payload's
+    /// twin.
+    pub(crate) struct EventTwin<T, P>(P, std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>, P: Deserialize<'de>> Deserialize<'de> for EventTwin<T, P> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize_event::<D, T, P>(deserializer).map(|(_, payload)| EventTwin(payload, std::marker::PhantomData))
+        }
+    }
+
+    impl<T, P: HasFacts> HasFacts for EventTwin<T, P> {
+        fn add_facts(&self, facts: &mut Facts) {
+            self.0.add_facts(facts);
+        }
+    }
+
+    /// Left to serde: media messages are arrays, and their payloads are read by code of their own.
+    impl<T, P> crate::twin::layout::Layout for EventTwin<T, P> {}
+
+    impl HasTwin for AudioData {
+        type Twin = EventTwin<Tag<AudioData>, AudioPayloadTwin>;
+    }
+
+    impl HasTwin for VideoData {
+        type Twin = EventTwin<Tag<VideoData>, VideoPayloadTwin>;
+    }
+
+    /// The twin of [`AudioPayload`]: the attachment it names, if it is a placeholder.
+    pub(crate) struct AudioPayloadTwin(Option<u64>);
+
+    impl HasFacts for AudioPayloadTwin {
+        fn add_facts(&self, facts: &mut Facts) {
+            facts.attachment = self.0;
+        }
+    }
+
+    impl<'de> Deserialize<'de> for AudioPayloadTwin {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct ViewVisitor;
+            impl<'de> Visitor<'de> for ViewVisitor {
+                type Value = AudioPayloadTwin;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str(AUDIO_PAYLOAD)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AudioPayloadTwin, A::Error> {
+                    let keys = <AudioPayloadKeys as HasTwin>::Twin::deserialize(MapAccessDeserializer::new(map))?;
+                    Ok(match audio_payload(keys.placeholder.0, keys.num.0, keys.audio.0)? {
+                        AudioChoice::Attachment(_, num) => AudioPayloadTwin(Some(num.0)),
+                        AudioChoice::Inline(_) => AudioPayloadTwin(None),
+                    })
+                }
+            }
+            deserializer.deserialize_map(ViewVisitor)
+        }
+    }
+
+    /// The twin of [`VideoPayload`].
+    pub(crate) struct VideoPayloadTwin;
+
+    impl HasFacts for VideoPayloadTwin {}
+
+    impl<'de> Deserialize<'de> for VideoPayloadTwin {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct ViewVisitor;
+            impl<'de> Visitor<'de> for ViewVisitor {
+                type Value = VideoPayloadTwin;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str(VIDEO_PAYLOAD)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<VideoPayloadTwin, E> {
+                    <JpegBase64 as crate::twin::StrRule>::check(v).map(|()| VideoPayloadTwin).map_err(E::custom)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VideoPayloadTwin, A::Error> {
+                    <VideoFrame as HasTwin>::Twin::deserialize(MapAccessDeserializer::new(map))
+                        .map(|_| VideoPayloadTwin)
+                }
+            }
+            deserializer.deserialize_any(ViewVisitor)
+        }
     }
 }

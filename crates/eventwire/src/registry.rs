@@ -170,7 +170,8 @@ pub struct MessageKind {
     pub type_name: &'static str,
     pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
     /// Checks a message as this type without building it ([`crate::check()`]).
-    pub(crate) check: fn(Input<'_>, &'static MessageKind) -> Result<crate::check::Facts, DecodeError>,
+    #[cfg(feature = "check")]
+    pub(crate) check: fn(Input<'_>, &'static MessageKind) -> Result<crate::Facts, DecodeError>,
     #[cfg(feature = "schema")]
     pub(crate) schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
@@ -223,13 +224,14 @@ macro_rules! family {
             pub const KINDS: &'static [$crate::registry::MessageKind] = &[
                 $( $crate::registry::MessageKind {
                     family: $crate::registry::Family::$family,
-                    tag: $tag,
+                    tag: <$variant as $crate::Tagged>::TAG,
                     direction: $crate::registry::Directions::$direction,
                     type_name: stringify!($variant),
                     decode: |input, kind| {
                         input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
                     },
-                    check: $crate::check::check_input::<$variant>,
+                    #[cfg(feature = "check")]
+                    check: $crate::twin::check_input::<$variant>,
                     #[cfg(feature = "schema")]
                     schema: |generator| generator.subschema_for::<$variant>(),
                 }, )+
@@ -237,7 +239,7 @@ macro_rules! family {
 
             /// The tag of this message on the wire.
             pub fn tag(&self) -> &'static str {
-                match self { $( Self::$variant(_) => $tag, )+ }
+                match self { $( Self::$variant(_) => <$variant as $crate::Tagged>::TAG, )+ }
             }
 
             /// The registry row of this message's type.
@@ -248,6 +250,10 @@ macro_rules! family {
         }
 
         $(
+            impl $crate::Tagged for $variant {
+                const TAG: &'static str = $tag;
+            }
+
             impl From<$variant> for $enum {
                 fn from(message: $variant) -> Self {
                     Self::$variant(message)

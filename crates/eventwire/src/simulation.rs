@@ -8,11 +8,10 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::check::{Check, Gather, Key, SeenKeys};
-use crate::layout::Layout;
 use crate::primitives::{
     Count, FiniteNumber, Id, IsoDateTime, NonNegative, OpenObject, Percentage, SentimentScore, StrictMap, UnitInterval,
 };
+use crate::tag::Tag;
 
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
@@ -29,27 +28,15 @@ family! {
     }
 }
 
-tag_type!(
-    /// The event type `agent_message`.
-    AgentMessageTag = "agent_message"
-);
-tag_type!(
-    /// The event type `network_update`.
-    NetworkUpdateTag = "network_update"
-);
-tag_type!(
-    /// The event type `system_status`.
-    SystemStatusTag = "system_status"
-);
-
 /// Broadcast when an agent sends a message (`AgentMessageEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct AgentMessageEvent {
     /// Always `agent_message`.
-    pub event_type: AgentMessageTag,
+    pub event_type: Tag<AgentMessageEvent>,
     /// When the event was emitted (ISO 8601; no offset means UTC).
     pub timestamp: IsoDateTime,
     /// The message.
@@ -59,12 +46,13 @@ pub struct AgentMessageEvent {
 impl AgentMessageEvent {
     /// The event carrying `data`, emitted at `timestamp`.
     pub fn new(timestamp: IsoDateTime, data: AgentMessage) -> Self {
-        Self { event_type: AgentMessageTag, timestamp, data }
+        Self { event_type: Tag::new(), timestamp, data }
     }
 }
 
 /// What an agent said, with its sentiment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -82,7 +70,8 @@ pub struct AgentMessage {
 }
 
 /// Sentiment analysis of a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -94,7 +83,8 @@ pub struct Sentiment {
 }
 
 /// The sentiment in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -108,13 +98,14 @@ pub enum SentimentLabel {
 }
 
 /// Broadcast when the network topology changes (`NetworkUpdateEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct NetworkUpdateEvent {
     /// Always `network_update`.
-    pub event_type: NetworkUpdateTag,
+    pub event_type: Tag<NetworkUpdateEvent>,
     /// When the event was emitted (ISO 8601; no offset means UTC).
     pub timestamp: IsoDateTime,
     /// The network state.
@@ -124,12 +115,13 @@ pub struct NetworkUpdateEvent {
 impl NetworkUpdateEvent {
     /// The event carrying `data`, emitted at `timestamp`.
     pub fn new(timestamp: IsoDateTime, data: NetworkUpdate) -> Self {
-        Self { event_type: NetworkUpdateTag, timestamp, data }
+        Self { event_type: Tag::new(), timestamp, data }
     }
 }
 
 /// The agent network: its connections and message counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -150,7 +142,8 @@ pub struct NetworkUpdate {
 }
 
 /// A directed connection between two agents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -169,7 +162,8 @@ pub struct Connection {
 }
 
 /// The kind of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -181,7 +175,8 @@ pub enum ConnectionType {
 }
 
 /// How many messages one agent sent and received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -193,13 +188,14 @@ pub struct MessageCounts {
 }
 
 /// Periodic system health (`SystemStatusEvent`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct SystemStatusEvent {
     /// Always `system_status`.
-    pub event_type: SystemStatusTag,
+    pub event_type: Tag<SystemStatusEvent>,
     /// When the event was emitted (ISO 8601; no offset means UTC).
     pub timestamp: IsoDateTime,
     /// The system's health.
@@ -209,12 +205,13 @@ pub struct SystemStatusEvent {
 impl SystemStatusEvent {
     /// The event carrying `data`, emitted at `timestamp`.
     pub fn new(timestamp: IsoDateTime, data: SystemStatus) -> Self {
-        Self { event_type: SystemStatusTag, timestamp, data }
+        Self { event_type: Tag::new(), timestamp, data }
     }
 }
 
 /// The simulation's health and load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(deny_unknown_fields)]
@@ -232,7 +229,8 @@ pub struct SystemStatus {
 }
 
 /// Overall health of the simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, eventwire_derive::Check)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
 #[cfg_attr(feature = "schema", derive(JsonSchema))]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
@@ -299,64 +297,72 @@ impl<'de> Deserialize<'de> for PerformanceMetrics {
     }
 }
 
-/// The twin of [`PerformanceMetrics`]: the same keys and values checked, nothing kept.
-pub struct PerformanceMetricsView;
+/// The check-only twins of the types above that deserialize through code of their own.
+#[cfg(feature = "check")]
+mod twins {
+    use super::*;
+    use crate::twin::layout::Layout;
+    use crate::twin::{HasFacts, HasTwin, Key, SeenKeys};
 
-impl Gather for PerformanceMetricsView {}
+    /// The twin of [`PerformanceMetrics`]: the same keys and values checked, nothing kept.
+    pub(crate) struct PerformanceMetricsTwin;
 
-impl Check for PerformanceMetrics {
-    type View = PerformanceMetricsView;
-}
+    impl HasFacts for PerformanceMetricsTwin {}
 
-/// The same keys and values as the twin's visitor reads, in any order.
-impl Layout for PerformanceMetricsView {
-    fn read(cursor: &mut crate::layout::Cursor<'_>) -> Option<Self> {
-        let (mut cpu_percent, mut memory_percent) = (false, false);
-        cursor.unique_members(|cursor, key| {
-            match key {
-                "cpu_percent" => {
-                    NonNegative::read(cursor)?;
-                    cpu_percent = true;
-                }
-                "memory_percent" => {
-                    Percentage::read(cursor)?;
-                    memory_percent = true;
-                }
-                _ => {
-                    FiniteNumber::read(cursor)?;
-                }
-            }
-            Some(())
-        })?;
-        (cpu_percent && memory_percent).then_some(PerformanceMetricsView)
+    impl HasTwin for PerformanceMetrics {
+        type Twin = PerformanceMetricsTwin;
     }
-}
 
-impl<'de> Deserialize<'de> for PerformanceMetricsView {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ViewVisitor;
-        impl<'de> Visitor<'de> for ViewVisitor {
-            type Value = PerformanceMetricsView;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of number-valued metrics with cpu_percent and memory_percent")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let (mut cpu_percent, mut memory_percent, mut seen) = (false, false, SeenKeys::default());
-                while let Some(Key(key)) = map.next_key()? {
-                    match key.as_ref() {
-                        "cpu_percent" => cpu_percent = map.next_value::<NonNegative>().map(|_| true)?,
-                        "memory_percent" => memory_percent = map.next_value::<Percentage>().map(|_| true)?,
-                        _ => map.next_value::<FiniteNumber>().map(|_| ())?,
+    /// The same keys and values as the twin's visitor reads, in any order.
+    impl Layout for PerformanceMetricsTwin {
+        fn read(reader: &mut crate::twin::layout::TokenReader<'_>) -> Option<Self> {
+            let (mut cpu_percent, mut memory_percent) = (false, false);
+            reader.unique_members(|reader, key| {
+                match key {
+                    "cpu_percent" => {
+                        NonNegative::read(reader)?;
+                        cpu_percent = true;
                     }
-                    seen.insert(key)?;
+                    "memory_percent" => {
+                        Percentage::read(reader)?;
+                        memory_percent = true;
+                    }
+                    _ => {
+                        FiniteNumber::read(reader)?;
+                    }
                 }
-                match (cpu_percent, memory_percent) {
-                    (true, true) => Ok(PerformanceMetricsView),
-                    (false, _) => Err(de::Error::missing_field("cpu_percent")),
-                    (_, false) => Err(de::Error::missing_field("memory_percent")),
+                Some(())
+            })?;
+            (cpu_percent && memory_percent).then_some(PerformanceMetricsTwin)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for PerformanceMetricsTwin {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct ViewVisitor;
+            impl<'de> Visitor<'de> for ViewVisitor {
+                type Value = PerformanceMetricsTwin;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an object of number-valued metrics with cpu_percent and memory_percent")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let (mut cpu_percent, mut memory_percent, mut seen) = (false, false, SeenKeys::default());
+                    while let Some(Key(key)) = map.next_key()? {
+                        match key.as_ref() {
+                            "cpu_percent" => cpu_percent = map.next_value::<NonNegative>().map(|_| true)?,
+                            "memory_percent" => memory_percent = map.next_value::<Percentage>().map(|_| true)?,
+                            _ => map.next_value::<FiniteNumber>().map(|_| ())?,
+                        }
+                        seen.insert(key)?;
+                    }
+                    match (cpu_percent, memory_percent) {
+                        (true, true) => Ok(PerformanceMetricsTwin),
+                        (false, _) => Err(de::Error::missing_field("cpu_percent")),
+                        (_, false) => Err(de::Error::missing_field("memory_percent")),
+                    }
                 }
             }
+            deserializer.deserialize_map(ViewVisitor)
         }
-        deserializer.deserialize_map(ViewVisitor)
     }
 }

@@ -24,10 +24,10 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
     if let Some(kind) = tag_at_the_very_start(text) {
         return Some(kind);
     }
-    let mut cursor = Cursor { text, bytes: text.as_bytes(), at: 0 };
-    match cursor.next_token()? {
-        b'[' => registry::find(Family::Media, cursor.string()?),
-        b'{' => object_tag(&mut cursor),
+    let mut scanner = TagScanner { text, bytes: text.as_bytes(), at: 0 };
+    match scanner.next_token()? {
+        b'[' => registry::find(Family::Media, scanner.string()?),
+        b'{' => object_tag(&mut scanner),
         _ => None,
     }
 }
@@ -35,38 +35,38 @@ pub(crate) fn candidate(text: &str) -> Option<&'static MessageKind> {
 /// After an object's `{`: its members walked until one names the type. When the first does
 /// not, the last member is looked at before the walk: writers that put the tag after the
 /// fields (a model declaring it last) put it there.
-fn object_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
+fn object_tag(scanner: &mut TagScanner) -> Option<&'static MessageKind> {
     let mut payload = None;
     let mut first = true;
     loop {
-        let key = cursor.string()?;
-        cursor.expect(b':')?;
+        let key = scanner.string()?;
+        scanner.expect(b':')?;
         match key {
-            "type" | "event_type" => return tagged_kind(key, cursor.string()?),
+            "type" | "event_type" => return tagged_kind(key, scanner.string()?),
             "channel" => {
-                let value = cursor.string()?;
+                let value = scanner.string()?;
                 return match payload {
                     _ if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
-                    None => assistant_update(cursor),
-                    // The payload came first: its tag is behind the cursor.
+                    None => assistant_update(scanner),
+                    // The payload came first: its tag is behind the scanner.
                     Some(at) => {
-                        cursor.at = at;
-                        earlier_payload_tag(cursor)
+                        scanner.at = at;
+                        earlier_payload_tag(scanner)
                     }
                 };
             }
             other => {
-                if first && let Some(kind) = tag_at_the_end(cursor.text) {
+                if first && let Some(kind) = tag_at_the_end(scanner.text) {
                     return Some(kind);
                 }
                 if other == "payload" {
-                    payload = Some(cursor.at);
+                    payload = Some(scanner.at);
                 }
-                cursor.skip_value()?;
+                scanner.skip_value()?;
             }
         }
         first = false;
-        cursor.expect(b',')?;
+        scanner.expect(b',')?;
     }
 }
 
@@ -93,7 +93,7 @@ fn tag_at_the_end(text: &str) -> Option<&'static MessageKind> {
     match key {
         "type" | "event_type" => tagged_kind(key, value),
         "channel" if value == SUBSCRIPTION_CHANNEL => registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
-        "channel" => first_type_member(&mut Cursor { text, bytes: text.as_bytes(), at: 0 }).flatten(),
+        "channel" => first_type_member(&mut TagScanner { text, bytes: text.as_bytes(), at: 0 }).flatten(),
         _ => None,
     }
 }
@@ -110,71 +110,71 @@ fn tag_at_the_very_start(text: &str) -> Option<&'static MessageKind> {
     } else {
         return None;
     };
-    let tag = Cursor { text, bytes: text.as_bytes(), at: key.len() }.string()?;
+    let tag = TagScanner { text, bytes: text.as_bytes(), at: key.len() }.string()?;
     families.iter().find_map(|&family| registry::find(family, tag))
 }
 
 /// After `{"channel": "...",`: the kind named by the payload's `type`. A payload with `action`
 /// is a subscription request.
-fn assistant_update(cursor: &mut Cursor) -> Option<&'static MessageKind> {
-    first_type_member(cursor).unwrap_or_else(|| walk_to_payload_tag(cursor))
+fn assistant_update(scanner: &mut TagScanner) -> Option<&'static MessageKind> {
+    first_type_member(scanner).unwrap_or_else(|| walk_to_payload_tag(scanner))
 }
 
 /// At the payload of an update whose channel comes after it: as [`assistant_update`].
-fn earlier_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
-    first_type_member(cursor).unwrap_or_else(|| payload_tag(cursor))
+fn earlier_payload_tag(scanner: &mut TagScanner) -> Option<&'static MessageKind> {
+    first_type_member(scanner).unwrap_or_else(|| payload_tag(scanner))
 }
 
-/// The kind the first `"type":` after the cursor names, if there is one (else the cursor
+/// The kind the first `"type":` after the scanner names, if there is one (else the scanner
 /// stays where it was). The value may follow a space, as `json.dumps` writes it.
-fn first_type_member(cursor: &mut Cursor) -> Option<Option<&'static MessageKind>> {
+fn first_type_member(scanner: &mut TagScanner) -> Option<Option<&'static MessageKind>> {
     // Searching for the member beats walking the fields before it. Outside strings it can only
     // be a `type` member (a quote inside a string is escaped); if it is not the payload's, the
     // guessed type rejects the message and the slow path decides.
     static TYPE_MEMBER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(br#""type":"#));
-    let found = TYPE_MEMBER.find(&cursor.bytes[cursor.at..])?;
-    cursor.at += found + br#""type":"#.len();
-    let tag = cursor.string();
+    let found = TYPE_MEMBER.find(&scanner.bytes[scanner.at..])?;
+    scanner.at += found + br#""type":"#.len();
+    let tag = scanner.string();
     Some(tag.and_then(|tag| registry::find(Family::Assistant, tag)).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL))
 }
 
 /// The slow way of [`assistant_update`], from the comma after the channel.
-fn walk_to_payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
-    cursor.expect(b',')?;
-    if cursor.string()? != "payload" {
+fn walk_to_payload_tag(scanner: &mut TagScanner) -> Option<&'static MessageKind> {
+    scanner.expect(b',')?;
+    if scanner.string()? != "payload" {
         return None;
     }
-    cursor.expect(b':')?;
-    payload_tag(cursor)
+    scanner.expect(b':')?;
+    payload_tag(scanner)
 }
 
-/// The tag of the payload object at the cursor: its `type` member (or an `action`) past any
+/// The tag of the payload object at the scanner: its `type` member (or an `action`) past any
 /// plain fields (strings, numbers, booleans, null), which also finds a `type` with spaces
 /// around its colon.
-fn payload_tag(cursor: &mut Cursor) -> Option<&'static MessageKind> {
-    cursor.expect(b'{')?;
+fn payload_tag(scanner: &mut TagScanner) -> Option<&'static MessageKind> {
+    scanner.expect(b'{')?;
     loop {
-        let key = cursor.string()?;
-        cursor.expect(b':')?;
+        let key = scanner.string()?;
+        scanner.expect(b':')?;
         match key {
             "type" => {
-                let tag = cursor.string()?;
+                let tag = scanner.string()?;
                 return registry::find(Family::Assistant, tag).filter(|kind| kind.tag != SUBSCRIPTION_CHANNEL);
             }
             "action" => return registry::find(Family::Assistant, SUBSCRIPTION_CHANNEL),
-            _ => cursor.skip_plain_value()?,
+            _ => scanner.skip_plain_value()?,
         }
-        cursor.expect(b',')?;
+        scanner.expect(b',')?;
     }
 }
 
-struct Cursor<'a> {
+struct TagScanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
 
-impl<'a> Cursor<'a> {
+impl<'a> TagScanner<'a> {
     /// The next byte that is not JSON whitespace, consumed.
     fn next_token(&mut self) -> Option<u8> {
         while let Some(&byte) = self.bytes.get(self.at) {
@@ -195,7 +195,7 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.at;
-        let length = crate::layout::string_end(&self.bytes[start..])?;
+        let length = crate::scan::string_end(&self.bytes[start..])?;
         self.at = start + length + 1;
         // Both ends are next to an ASCII quote, so both are character boundaries.
         self.text.get(start..start + length)

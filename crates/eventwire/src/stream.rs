@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::primitives::{Base64, Id, NonNullJson, StreamTimestamp};
+use crate::tag::Tag;
 
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
@@ -46,24 +47,20 @@ family! {
     }
 }
 
-/// Defines one stream message: its tag type and a struct with `type`, `session_id`,
+/// Defines one stream message: a struct with `type`, `session_id`,
 /// `timestamp` and the message's own fields.
 macro_rules! stream_message {
-    ($(#[$meta:meta])* $name:ident, $tag_type:ident = $tag:literal { $( $(#[$field_meta:meta])* $field:ident : $field_type:ty ),* $(,)? }) => {
-        tag_type!(
-            #[doc = concat!("The type `", $tag, "`.")]
-            $tag_type = $tag
-        );
-
+    ($(#[$meta:meta])* $name:ident = $tag:literal { $( $(#[$field_meta:meta])* $field:ident : $field_type:ty ),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, eventwire_derive::Check)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "check", derive(eventwire_derive::Twin))]
         #[cfg_attr(feature = "schema", derive(JsonSchema))]
         #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             #[doc = concat!("Always `", $tag, "`.")]
             #[serde(rename = "type")]
-            pub kind: $tag_type,
+            pub kind: Tag<$name>,
             /// The session, as in the endpoint path `/api/stream/ws/{session_id}`.
             pub session_id: Id,
             /// When the message was sent: Unix time (seconds or milliseconds) or ISO 8601.
@@ -74,7 +71,7 @@ macro_rules! stream_message {
         impl $name {
             /// A message for `session_id` at `timestamp`.
             pub fn new(session_id: Id, timestamp: StreamTimestamp $(, $field: $field_type)*) -> Self {
-                Self { kind: $tag_type, session_id, timestamp $(, $field)* }
+                Self { kind: Tag::new(), session_id, timestamp $(, $field)* }
             }
         }
     };
@@ -82,94 +79,94 @@ macro_rules! stream_message {
 
 stream_message!(
     /// `ping` (C→S): a health check; the server answers `pong`.
-    Ping, PingTag = "ping" {}
+    Ping = "ping" {}
 );
 stream_message!(
     /// `chat` (C→S): a chat message, broadcast to the session as `chat_message`.
-    Chat, ChatTag = "chat" {
+    Chat = "chat" {
         /// The chat text.
         message: String,
     }
 );
 stream_message!(
     /// `audio` (C→S): audio data for processing.
-    Audio, AudioTag = "audio" {
+    Audio = "audio" {
         /// The audio bytes as base64.
         data: Base64,
     }
 );
 stream_message!(
     /// `video` (C→S): video data for analysis.
-    Video, VideoTag = "video" {
+    Video = "video" {
         /// The video bytes as base64.
         data: Base64,
     }
 );
 stream_message!(
     /// `transcription_request` (C→S): audio to transcribe with Whisper.
-    TranscriptionRequest, TranscriptionRequestTag = "transcription_request" {
+    TranscriptionRequest = "transcription_request" {
         /// The audio bytes as base64.
         data: Base64,
     }
 );
 stream_message!(
     /// `test` (C→S): a test message with any payload.
-    Test, TestTag = "test" {
+    Test = "test" {
         /// Any JSON value except `null`.
         data: NonNullJson,
     }
 );
 stream_message!(
     /// `connection_established` (S→C): the server accepted the connection.
-    ConnectionEstablished, ConnectionEstablishedTag = "connection_established" {
+    ConnectionEstablished = "connection_established" {
         /// A greeting.
         message: String,
     }
 );
 stream_message!(
     /// `pong` (S→C): the reply to `ping`.
-    Pong, PongTag = "pong" {}
+    Pong = "pong" {}
 );
 stream_message!(
     /// `audio_received` (S→C): audio data acknowledged.
-    AudioReceived, AudioReceivedTag = "audio_received" {}
+    AudioReceived = "audio_received" {}
 );
 stream_message!(
     /// `video_received` (S→C): video data acknowledged.
-    VideoReceived, VideoReceivedTag = "video_received" {}
+    VideoReceived = "video_received" {}
 );
 stream_message!(
     /// `webrtc_connected` (S→C): a WebRTC connection was established.
-    WebrtcConnected, WebrtcConnectedTag = "webrtc_connected" {}
+    WebrtcConnected = "webrtc_connected" {}
 );
 stream_message!(
     /// `webrtc_disconnected` (S→C): a WebRTC connection was closed.
-    WebrtcDisconnected, WebrtcDisconnectedTag = "webrtc_disconnected" {}
+    WebrtcDisconnected = "webrtc_disconnected" {}
 );
 stream_message!(
     /// `chat_message` (S→C): a chat message broadcast to every client of the session.
-    ChatMessage, ChatMessageTag = "chat_message" {
+    ChatMessage = "chat_message" {
         /// The chat text.
         message: String,
     }
 );
 stream_message!(
     /// `transcription_result` (S→C): the transcript of requested audio.
-    TranscriptionResult, TranscriptionResultTag = "transcription_result" {
+    TranscriptionResult = "transcription_result" {
         /// The transcribed text.
         transcript: String,
     }
 );
 stream_message!(
     /// `transcription_error` (S→C): transcription failed.
-    TranscriptionError, TranscriptionErrorTag = "transcription_error" {
+    TranscriptionError = "transcription_error" {
         /// What went wrong.
         error: String,
     }
 );
 stream_message!(
     /// `error` (S→C): a server error, for example an invalid message type.
-    ServerError, ServerErrorTag = "error" {
+    ServerError = "error" {
         /// What went wrong.
         message: String,
     }

@@ -1,7 +1,7 @@
 //! One element of a HAR entry's `_webSocketMessages`, and its layout: the usual ones are read in
 //! one pass.
 
-use eventwire::layout::{Cursor, Layout};
+use eventwire::__private::TokenReader;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -32,26 +32,26 @@ impl Cut for WebSocketMessage {
     }
 }
 
-/// The message `bytes` holds, when [`Layout`] reads it.
+/// The message `bytes` holds, when [`WebSocketMessage::read`] reads it.
 fn by_layout(bytes: &[u8]) -> Option<WebSocketMessage> {
-    eventwire::layout::read_message(std::str::from_utf8(bytes).ok()?)
+    TokenReader::read_whole(std::str::from_utf8(bytes).ok()?, WebSocketMessage::read)
 }
 
 /// An object whose members are strings, numbers, `true`, `false` or `null`, with keys free of
 /// escapes; the layout gives up on anything else, and on anything serde_json might read
 /// another way or reject (a field given twice, a string or number it leaves to serde_json).
-impl Layout for WebSocketMessage {
-    fn read(cursor: &mut Cursor<'_>) -> Option<Self> {
+impl WebSocketMessage {
+    fn read(reader: &mut TokenReader<'_>) -> Option<Self> {
         let mut message = WebSocketMessage { kind: None, opcode: None, data: None };
         let (mut kind, mut opcode, mut data) = (false, false, false);
-        cursor.members(|cursor, key| {
+        reader.members(|reader, key| {
             match key {
-                "type" if !std::mem::replace(&mut kind, true) => message.kind = string_or_null(cursor)?,
-                "opcode" if !std::mem::replace(&mut opcode, true) => message.opcode = cursor.scalar()?,
-                "data" if !std::mem::replace(&mut data, true) => message.data = string_or_null(cursor)?,
+                "type" if !std::mem::replace(&mut kind, true) => message.kind = string_or_null(reader)?,
+                "opcode" if !std::mem::replace(&mut opcode, true) => message.opcode = reader.scalar()?,
+                "data" if !std::mem::replace(&mut data, true) => message.data = string_or_null(reader)?,
                 // A field given twice, which serde rejects.
                 "type" | "opcode" | "data" => return None,
-                _ => skip_scalar(cursor)?,
+                _ => skip_scalar(reader)?,
             }
             Some(())
         })?;
@@ -60,17 +60,17 @@ impl Layout for WebSocketMessage {
 }
 
 /// A member a message does not have: a scalar, checked as serde_json checks what it skips.
-fn skip_scalar(cursor: &mut Cursor<'_>) -> Option<()> {
+fn skip_scalar(reader: &mut TokenReader<'_>) -> Option<()> {
     // Most often `time`, a plain number.
-    if cursor.plain_number().is_some() {
+    if reader.plain_number().is_some() {
         return Some(());
     }
-    cursor.scalar::<IgnoredAny>().map(drop)
+    reader.scalar::<IgnoredAny>().map(drop)
 }
 
 /// `null`, or a string.
-fn string_or_null(cursor: &mut Cursor<'_>) -> Option<Option<String>> {
-    if cursor.literal("null") { Some(None) } else { cursor.owned_string().map(Some) }
+fn string_or_null(reader: &mut TokenReader<'_>) -> Option<Option<String>> {
+    if reader.literal("null") { Some(None) } else { reader.owned_string().map(Some) }
 }
 
 #[cfg(test)]

@@ -1,12 +1,6 @@
-//! Check-only decoding: every message type has a twin ([`Check::View`]) that accepts exactly
-//! the JSON the type accepts, without building the value. Validating a capture needs only the
-//! verdict, so the fast path deserializes the twin: strings are checked where they lie in the
-//! text instead of being copied, and open objects are walked instead of collected.
-//!
-//! Structs get their twin from `#[derive(Check)]`, which copies their `#[serde]` attributes, so
-//! the rules for keys come from serde's derive both times. The twins of the leaves are here and
-//! in the macros that define the leaf types. `tests/agreement.rs` holds both to the same
-//! verdict, error and facts on every valid and mutated message the property tests generate.
+//! The twins of the leaf types (strings, numbers, arrays, maps, free JSON, timestamps):
+//! each accepts exactly what its type accepts, keeping nothing (a Unix-seconds timestamp
+//! aside, which is a fact).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -15,80 +9,38 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::Number;
 
-use crate::decode::{DecodeError, Input};
-use crate::layout::{self, Layout};
-use crate::primitives::{InvalidValue, StrictJson, StrictMap};
-use crate::registry::MessageKind;
-
-/// A type with a check-only twin.
-pub trait Check {
-    /// Deserializes from exactly the JSON that `Self` deserializes from, keeping only what
-    /// [`Gather`] reports.
-    type View: DeserializeOwned + Gather + Layout;
-}
-
-/// What a valid message tells a capture checker beyond its type.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facts {
-    /// The message's timestamp documented as Unix seconds, if it has one.
-    pub unix_seconds: Option<Number>,
-    /// The binary attachment an audio placeholder names.
-    pub attachment: Option<u64>,
-}
-
-/// Reports the [`Facts`] a twin holds (most hold none).
-pub trait Gather {
-    /// Adds what `self` knows to `facts`.
-    fn gather(&self, _facts: &mut Facts) {}
-}
-
-/// Checks `input` as message type `T` without building it: the facts when it is valid, else
-/// the error decoding it as `T` gives (located as `input` asks).
-pub(crate) fn check_input<T: Check>(input: Input<'_>, kind: &'static MessageKind) -> Result<Facts, DecodeError> {
-    // The canonical layout before serde on the fast path: it accepts only what serde accepts.
-    let canonical = match input {
-        Input::Unlocated(text) | Input::Canonical(text) => layout::read_message::<T::View>(text),
-        Input::Text(_) | Input::Value(_) => None,
-    };
-    let view: T::View = match canonical {
-        Some(view) => view,
-        None => input.decode(kind)?,
-    };
-    let mut facts = Facts::default();
-    view.gather(&mut facts);
-    Ok(facts)
-}
+use super::{Facts, HasFacts, HasTwin};
+use crate::primitives::*;
 
 /// Types whose own deserialization allocates nothing: their twin is themselves.
 macro_rules! checked_as_themselves {
     ($($ty:ty),* $(,)?) => {
         $(
-            impl Check for $ty {
-                type View = $ty;
+            impl HasTwin for $ty {
+                type Twin = $ty;
             }
-            impl Gather for $ty {}
+            impl HasFacts for $ty {}
         )*
     };
 }
 
 checked_as_themselves!(bool, crate::primitives::Count);
 
-impl<const V: bool> Check for crate::primitives::Flag<V> {
-    type View = Self;
+impl<const V: bool> HasTwin for crate::primitives::Flag<V> {
+    type Twin = Self;
 }
 
-impl<const V: bool> Gather for crate::primitives::Flag<V> {}
+impl<const V: bool> HasFacts for crate::primitives::Flag<V> {}
 
-impl<T: Check> Check for Option<T> {
-    type View = Option<T::View>;
+impl<T: HasTwin> HasTwin for Option<T> {
+    type Twin = Option<T::Twin>;
 }
 
-impl<T: Gather> Gather for Option<T> {
-    fn gather(&self, facts: &mut Facts) {
+impl<T: HasFacts> HasFacts for Option<T> {
+    fn add_facts(&self, facts: &mut Facts) {
         if let Some(value) = self {
-            value.gather(facts);
+            value.add_facts(facts);
         }
     }
 }
@@ -96,33 +48,33 @@ impl<T: Gather> Gather for Option<T> {
 // ---------------------------------------------------------------------------------------------
 // Strings
 
-/// A string newtype's rule, for its twin [`CheckedStr`].
-pub trait StrRule {
+/// A string newtype's rule, for its twin [`StrTwin`].
+pub(crate) trait StrRule {
     /// Checks `value` as the newtype's `new` does.
     fn check(value: &str) -> Result<(), InvalidValue>;
 }
 
 /// The twin of a string newtype `T`: checks the string in place.
-pub struct CheckedStr<T>(PhantomData<T>);
+pub(crate) struct StrTwin<T>(PhantomData<T>);
 
-impl<T> CheckedStr<T> {
+impl<T> StrTwin<T> {
     pub(crate) fn new() -> Self {
-        CheckedStr(PhantomData)
+        StrTwin(PhantomData)
     }
 }
 
-impl<T> Gather for CheckedStr<T> {}
+impl<T> HasFacts for StrTwin<T> {}
 
-impl<'de, T: StrRule> Deserialize<'de> for CheckedStr<T> {
+impl<'de, T: StrRule> Deserialize<'de> for StrTwin<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RuleVisitor<T>(PhantomData<T>);
         impl<T: StrRule> Visitor<'_> for RuleVisitor<T> {
-            type Value = CheckedStr<T>;
+            type Value = StrTwin<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                T::check(v).map(|()| CheckedStr(PhantomData)).map_err(E::custom)
+                T::check(v).map(|()| StrTwin(PhantomData)).map_err(E::custom)
             }
         }
         deserializer.deserialize_string(RuleVisitor(PhantomData))
@@ -137,41 +89,41 @@ impl StrRule for String {
 }
 
 /// The twin of `String`: any string, not copied.
-pub type AnyStr = CheckedStr<String>;
+pub(crate) type AnyStr = StrTwin<String>;
 
-impl Check for String {
-    type View = AnyStr;
+impl HasTwin for String {
+    type Twin = AnyStr;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Arrays and objects
 
 /// The twin of `Vec<T>`: every element checked, none kept (so no facts come from arrays).
-pub struct Elements<V>(PhantomData<V>);
+pub(crate) struct VecTwin<V>(PhantomData<V>);
 
-impl<V> Elements<V> {
+impl<V> VecTwin<V> {
     pub(crate) fn new() -> Self {
-        Elements(PhantomData)
+        VecTwin(PhantomData)
     }
 }
 
-impl<V> Gather for Elements<V> {}
+impl<V> HasFacts for VecTwin<V> {}
 
-impl<T: Check> Check for Vec<T> {
-    type View = Elements<T::View>;
+impl<T: HasTwin> HasTwin for Vec<T> {
+    type Twin = VecTwin<T::Twin>;
 }
 
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Elements<V> {
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for VecTwin<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SeqVisitor<V>(PhantomData<V>);
         impl<'de, V: Deserialize<'de>> Visitor<'de> for SeqVisitor<V> {
-            type Value = Elements<V>;
+            type Value = VecTwin<V>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a sequence")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<V>()?.is_some() {}
-                Ok(Elements(PhantomData))
+                Ok(VecTwin(PhantomData))
             }
         }
         deserializer.deserialize_seq(SeqVisitor(PhantomData))
@@ -279,30 +231,30 @@ impl<'de, K: DeserializeOwned> DeserializeSeed<'de> for CheckedKey<K> {
 }
 
 /// The twin of [`StrictMap`]: keys and values checked, duplicates rejected, nothing kept.
-pub struct StrictMapView<K, V>(PhantomData<(K, V)>);
+pub(crate) struct StrictMapTwin<K, V>(PhantomData<(K, V)>);
 
-impl<K, V> StrictMapView<K, V> {
+impl<K, V> StrictMapTwin<K, V> {
     pub(crate) fn new() -> Self {
-        StrictMapView(PhantomData)
+        StrictMapTwin(PhantomData)
     }
 }
 
-impl<K, V> Gather for StrictMapView<K, V> {}
+impl<K, V> HasFacts for StrictMapTwin<K, V> {}
 
-impl<K: Ord + Check, V: Check> Check for StrictMap<K, V> {
-    type View = StrictMapView<K::View, V::View>;
+impl<K: Ord + HasTwin, V: HasTwin> HasTwin for StrictMap<K, V> {
+    type Twin = StrictMapTwin<K::Twin, V::Twin>;
 }
 
-impl<'de, K: DeserializeOwned, V: DeserializeOwned> Deserialize<'de> for StrictMapView<K, V> {
+impl<'de, K: DeserializeOwned, V: DeserializeOwned> Deserialize<'de> for StrictMapTwin<K, V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MapVisitor<K, V>(PhantomData<(K, V)>);
         impl<'de, K: DeserializeOwned, V: DeserializeOwned> Visitor<'de> for MapVisitor<K, V> {
-            type Value = StrictMapView<K, V>;
+            type Value = StrictMapTwin<K, V>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                walk_object::<A, K, V>(map).map(|()| StrictMapView(PhantomData))
+                walk_object::<A, K, V>(map).map(|()| StrictMapTwin(PhantomData))
             }
         }
         deserializer.deserialize_map(MapVisitor(PhantomData))
@@ -310,17 +262,17 @@ impl<'de, K: DeserializeOwned, V: DeserializeOwned> Deserialize<'de> for StrictM
 }
 
 /// The twin of [`StrictJson`]: any JSON without duplicate keys at any depth, not kept.
-pub struct StrictJsonView;
+pub(crate) struct StrictJsonTwin;
 
-impl Gather for StrictJsonView {}
+impl HasFacts for StrictJsonTwin {}
 
-impl Check for StrictJson {
-    type View = StrictJsonView;
+impl HasTwin for StrictJson {
+    type Twin = StrictJsonTwin;
 }
 
-impl<'de> Deserialize<'de> for StrictJsonView {
+impl<'de> Deserialize<'de> for StrictJsonTwin {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictJsonVisitor).map(|_| StrictJsonView)
+        deserializer.deserialize_any(StrictJsonVisitor).map(|_| StrictJsonTwin)
     }
 }
 
@@ -357,34 +309,92 @@ impl<'de> Visitor<'de> for StrictJsonVisitor {
         deserializer.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        while seq.next_element::<StrictJsonView>()?.is_some() {}
+        while seq.next_element::<StrictJsonTwin>()?.is_some() {}
         Ok(false)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
-        walk_object::<A, AnyStr, StrictJsonView>(map).map(|()| false)
+        walk_object::<A, AnyStr, StrictJsonTwin>(map).map(|()| false)
     }
 }
 
 /// The twin of [`crate::primitives::NonNullJson`].
-pub struct NonNullJsonView;
+pub(crate) struct NonNullJsonTwin;
 
-impl Gather for NonNullJsonView {}
+impl HasFacts for NonNullJsonTwin {}
 
-impl Check for crate::primitives::NonNullJson {
-    type View = NonNullJsonView;
+impl HasTwin for crate::primitives::NonNullJson {
+    type Twin = NonNullJsonTwin;
 }
 
-impl<'de> Deserialize<'de> for NonNullJsonView {
+impl<'de> Deserialize<'de> for NonNullJsonTwin {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match deserializer.deserialize_any(StrictJsonVisitor)? {
-            false => Ok(NonNullJsonView),
+            false => Ok(NonNullJsonTwin),
             true => Err(de::Error::invalid_type(Unexpected::Unit, &"any JSON value except null")),
         }
     }
 }
 
-impl<T: Check> Check for crate::primitives::Present<T> {
-    type View = crate::primitives::Present<T::View>;
+impl<T: HasTwin> HasTwin for crate::primitives::Present<T> {
+    type Twin = crate::primitives::Present<T::Twin>;
 }
 
-impl<T> Gather for crate::primitives::Present<T> {}
+impl<T> HasFacts for crate::primitives::Present<T> {}
+
+impl HasFacts for UnitInterval {}
+impl HasFacts for SentimentScore {}
+impl HasFacts for Percentage {}
+impl HasFacts for NonNegative {}
+impl HasFacts for FiniteNumber {}
+
+impl HasFacts for UnixTime {
+    fn add_facts(&self, facts: &mut Facts) {
+        facts.unix_seconds = Some(self.0.clone());
+    }
+}
+
+/// The twin of [`StreamTimestamp`]: a number as the type reads it, or a date-time string
+/// checked in place.
+pub(crate) struct StreamTimestampTwin;
+
+impl HasFacts for StreamTimestampTwin {}
+
+impl HasTwin for StreamTimestamp {
+    type Twin = StreamTimestampTwin;
+}
+
+impl super::layout::Layout for StreamTimestampTwin {
+    fn read(reader: &mut super::layout::TokenReader<'_>) -> Option<Self> {
+        // A string as the visitor's `visit_str` takes it; a number by the visitor itself.
+        if reader.peek()? == b'"' {
+            check_iso_date_time(reader.string()?).ok().map(|()| StreamTimestampTwin)
+        } else {
+            reader.scalar()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StreamTimestampTwin {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl Visitor<'_> for ViewVisitor {
+            type Value = StreamTimestampTwin;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(STREAM_TIMESTAMP)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                StreamTimestampVisitor.visit_u64(v).map(|_| StreamTimestampTwin)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                StreamTimestampVisitor.visit_i64(v).map(|_| StreamTimestampTwin)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                StreamTimestampVisitor.visit_f64(v).map(|_| StreamTimestampTwin)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                check_iso_date_time(v).map(|()| StreamTimestampTwin).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(ViewVisitor)
+    }
+}
