@@ -1,4 +1,5 @@
 //! Project automation: `cargo xtask codegen [--check]` writes (or checks) every generated file;
+//! `cargo xtask api [--bless]` checks (or writes) the types crate's public API lists;
 //! `cargo xtask test` runs every test, installing what the tests need from lockfiles;
 //! `cargo xtask bench` compares eventwire with the validators people use today;
 //! `cargo xtask sample` writes a realistic capture and its ground truth;
@@ -20,6 +21,13 @@ enum Command {
         /// Write nothing; fail with a diff when a checked-in file is stale.
         #[arg(long)]
         check: bool,
+    },
+    /// Check the `eventwire` crate's public API against `crates/eventwire/api/*.txt` (one list
+    /// per feature set, from rustdoc's JSON on nightly).
+    Api {
+        /// Write the lists from the crate as it is.
+        #[arg(long)]
+        bless: bool,
     },
     /// Run every test: the Rust suites, the snapshot check, the drift check and the
     /// independent schema validator.
@@ -90,6 +98,7 @@ fn main() -> std::process::ExitCode {
     let result = match args.command {
         Command::Codegen { check } => xtask::codegen::run(check),
         Command::Test => xtask::test::run(),
+        Command::Api { bless } => xtask::api::run(bless),
         Command::Bench { size, runs, smoke } => {
             let settings = if smoke {
                 xtask::bench::SMOKE

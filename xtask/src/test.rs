@@ -59,9 +59,28 @@ pub fn run() -> anyhow::Result<()> {
         ]),
     )?;
     step(
-        "serde-only build of the types crate",
-        cargo(&root).args(["check", "--quiet", "-p", "eventwire", "--no-default-features"]),
+        "serde-only build of the types crate, and its server example",
+        cargo(&root).args([
+            "check",
+            "--quiet",
+            "-p",
+            "eventwire",
+            "--no-default-features",
+            "--lib",
+            "--example",
+            "server",
+        ]),
     )?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("==> serde-only dependency tree of the types crate (no derive crate, schemars or proptest)");
+    }
+    crate::api::serde_only()?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("==> the types crate's public API against crates/eventwire/api/*.txt (rustdoc JSON, nightly)");
+    }
+    crate::api::run(false)?;
     #[allow(clippy::print_stderr)]
     {
         eprintln!("==> benchmark code paths on a tiny capture (every tool's verdicts against the ground truth)");
