@@ -116,3 +116,45 @@ fn the_draft_07_rendering_accepts_exactly_what_the_schema_accepts() {
     }
     assert!(compared > 150, "only {compared} fixtures compared");
 }
+
+/// A message type's tag is written once, on its `family!` line; the doc comment on its tag
+/// field says it in prose ("Always `health_score`."), and this holds the prose to the registry:
+/// every `const` of the tag in the type's schema (following `$ref`s) says exactly that, or
+/// nothing (the media arrays' first element).
+#[test]
+fn tag_fields_say_the_registry_tag() {
+    fn tag_schemas<'a>(schema: &'a Value, defs: &'a Value, tag: &str, depth: usize, found: &mut Vec<&'a Value>) {
+        match schema {
+            Value::Object(map) => {
+                if map.get("const").and_then(Value::as_str) == Some(tag) && map.get("type") == Some(&"string".into()) {
+                    found.push(schema);
+                }
+                if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+                    if depth < 3 {
+                        tag_schemas(&defs[target], defs, tag, depth + 1, found);
+                    }
+                }
+                for value in map.values() {
+                    tag_schemas(value, defs, tag, depth, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| tag_schemas(item, defs, tag, depth, found)),
+            _ => {}
+        }
+    }
+    let bundle = checked_in_schema(eventwire::schema::BUNDLE_FILE);
+    for kind in eventwire::registry::kinds() {
+        let mut found = Vec::new();
+        tag_schemas(&bundle["$defs"][kind.type_name], &bundle["$defs"], kind.tag, 0, &mut found);
+        assert!(!found.is_empty(), "{}: no `const` of its tag {:?}", kind.type_name, kind.tag);
+        for schema in found {
+            let description = schema.get("description").and_then(Value::as_str);
+            let expected = format!("Always `{}`.", kind.tag);
+            assert!(
+                description.is_none_or(|text| text == expected),
+                "{}: the tag field says {description:?}, not {expected:?}",
+                kind.type_name
+            );
+        }
+    }
+}

@@ -26,7 +26,26 @@ pub fn generated_files() -> anyhow::Result<Vec<(PathBuf, String)>> {
     let options = eventwire_codegen::typescript::Options { generated_by: GENERATED_BY.into() };
     let typescript = eventwire_codegen::typescript::files(&options).context("generating the TypeScript bindings")?;
     files.extend(typescript.into_iter().map(|file| (Path::new(TYPESCRIPT_DIR).join(file.path), file.contents)));
+    files.push((PathBuf::from("README.md"), readme(&workspace_root().join("README.md"))?));
     Ok(files)
+}
+
+/// Where the README's generated protocol table starts and ends.
+const TABLE_MARKERS: [&str; 2] = [
+    "<!-- The protocol table: written by `cargo xtask codegen` from the registry. -->\n",
+    "<!-- End of the protocol table. -->\n",
+];
+
+/// The README with its protocol table as the registry gives it (the rest as it is).
+fn readme(path: &Path) -> anyhow::Result<String> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let [start, end] = TABLE_MARKERS;
+    let (Some(from), Some(to)) = (text.find(start), text.find(end)) else {
+        bail!("{} has lost its protocol table markers ({start:?} … {end:?})", path.display());
+    };
+    let from = from + start.len();
+    anyhow::ensure!(from <= to, "{}: the protocol table's markers are out of order", path.display());
+    Ok(format!("{}{}{}", &text[..from], eventwire::registry::families_table(), &text[to..]))
 }
 
 /// The folders that hold nothing but generated files.

@@ -6,6 +6,7 @@
 //! its fixtures.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -79,14 +80,21 @@ impl Family {
         }
     }
 
-    /// The envelope in one line, for error messages and documentation.
+    /// The envelope in one line, for error messages and documentation (the tags listed are
+    /// the registry's).
     pub fn envelope(self) -> &'static str {
+        static ENVELOPES: LazyLock<[String; 5]> = LazyLock::new(|| Family::ALL.map(Family::write_envelope));
+        &ENVELOPES[self as usize]
+    }
+
+    fn write_envelope(self) -> String {
+        let tags = || self.kinds().iter().map(|kind| format!("\"{}\"", kind.tag)).collect::<Vec<_>>().join("|");
         match self {
-            Family::Health => r#"{"type": "health_score"|"alert"|"status", "timestamp": ...}"#,
-            Family::Media => r#"["audio_data"|"video_data", payload]"#,
-            Family::Simulation => r#"{"event_type": ..., "timestamp": ..., "data": {...}}"#,
-            Family::Assistant => r#"{"channel": ..., "payload": {...}}"#,
-            Family::Stream => r#"{"type": ..., "session_id": ..., "timestamp": ...}"#,
+            Family::Health => format!(r#"{{"type": {}, "timestamp": ...}}"#, tags()),
+            Family::Media => format!("[{}, payload]", tags()),
+            Family::Simulation => r#"{"event_type": ..., "timestamp": ..., "data": {...}}"#.into(),
+            Family::Assistant => r#"{"channel": ..., "payload": {...}}"#.into(),
+            Family::Stream => r#"{"type": ..., "session_id": ..., "timestamp": ...}"#.into(),
         }
     }
 }
@@ -294,6 +302,22 @@ macro_rules! family {
             }
         }
     };
+}
+
+/// The families as a Markdown table: envelope, where the tag is, and the message types (the
+/// README's protocol table, written into it between markers by `cargo xtask codegen`).
+pub fn families_table() -> String {
+    let mut table = String::from("| family | envelope | tag at | message types |\n|---|---|---|---|\n");
+    for family in Family::ALL {
+        let tags: Vec<String> = family.kinds().iter().map(|kind| format!("`{}`", kind.tag)).collect();
+        table.push_str(&format!(
+            "| `{family}` | `{}` | `{}` | {} |\n",
+            family.envelope().replace('|', "\\|"),
+            family.tag_pointer(),
+            tags.join(", ")
+        ));
+    }
+    table
 }
 
 /// The registry as a Markdown table (written to `generated/registry.md`).

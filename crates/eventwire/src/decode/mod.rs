@@ -25,7 +25,7 @@ use crate::registry::{Family, MessageKind};
 pub(crate) use error::*;
 pub use error::{DecodeError, Rule};
 use probe::*;
-pub use route::EXPECTED_ENVELOPES;
+pub use route::expected_envelopes;
 use route::*;
 
 /// Decodes one message of any family from JSON text.

@@ -6,8 +6,19 @@ use super::*;
 use crate::primitives::SUBSCRIPTION_CHANNEL;
 use crate::registry::{self, Family, MessageKind};
 
-/// The envelopes `protocol.md` defines, for "matches no family" errors.
-pub const EXPECTED_ENVELOPES: &str = r#"a Socket.IO event array ["audio_data"|"video_data", payload] (media), an object with "channel" and "payload" (assistant), with "event_type" and "data" (simulation), or with "type" (health: health_score, alert, status; stream: any other type)"#;
+/// The envelopes `protocol.md` defines, for "matches no family" errors (the tags listed are the
+/// registry's).
+pub fn expected_envelopes() -> &'static str {
+    static EXPECTED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let health: Vec<&str> = Family::Health.kinds().iter().map(|kind| kind.tag).collect();
+        format!(
+            r#"a Socket.IO event array {} (media), an object with "channel" and "payload" (assistant), with "event_type" and "data" (simulation), or with "type" (health: {}; stream: any other type)"#,
+            Family::Media.envelope(),
+            health.join(", ")
+        )
+    });
+    &EXPECTED
+}
 
 pub(crate) fn route(probe: &Probe) -> Result<&'static MessageKind, DecodeError> {
     match probe {
@@ -44,7 +55,7 @@ pub(crate) fn no_family(found: &str) -> DecodeError {
     DecodeError::Envelope {
         family: None,
         pointer: String::new(),
-        message: format!("matches no protocol family: found {found}; expected {EXPECTED_ENVELOPES}"),
+        message: format!("matches no protocol family: found {found}; expected {}", expected_envelopes()),
     }
 }
 
