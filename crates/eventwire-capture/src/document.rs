@@ -5,10 +5,10 @@
 use std::io::{self, BufRead};
 
 use crate::CaptureError;
-use crate::check::{Position, Record, Validator};
 use crate::detect::{ValueScanner, first_value_spans_lines, is_json_whitespace, next_non_ws};
 use crate::finding::Check;
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
+use crate::validator::{Position, Record, Validator};
 
 /// Why a document cannot be read further.
 #[derive(Debug)]
@@ -28,13 +28,13 @@ impl From<io::Error> for DocumentError {
 }
 
 /// A byte reader that knows its line and column (in characters).
-struct Cursor<'r> {
+struct LineColumnReader<'r> {
     reader: &'r mut dyn BufRead,
     line: usize,
     column: usize,
 }
 
-impl Cursor<'_> {
+impl LineColumnReader<'_> {
     fn peek(&mut self) -> io::Result<Option<u8>> {
         Ok(self.reader.fill_buf()?.first().copied())
     }
@@ -106,7 +106,7 @@ impl CaptureFormat for JsonDocument {
 
 /// Validates every message of a JSON document capture.
 pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Validator) -> Result<(), DocumentError> {
-    let mut cursor = Cursor { reader, line: 1, column: 1 };
+    let mut cursor = LineColumnReader { reader, line: 1, column: 1 };
     if cursor.reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         cursor.reader.consume(3);
     }
@@ -124,13 +124,13 @@ pub(crate) fn validate(reader: &mut dyn BufRead, cap: u64, validator: &mut Valid
 
 /// Whether the array starting here is itself a message (a Socket.IO event array begins with a
 /// string) rather than an array of messages.
-fn array_is_one_message(cursor: &mut Cursor) -> io::Result<bool> {
+fn array_is_one_message(cursor: &mut LineColumnReader) -> io::Result<bool> {
     let head = cursor.reader.fill_buf()?;
     Ok(matches!(head.iter().skip(1).find(|b| !b.is_ascii_whitespace()), Some(b'"')))
 }
 
 fn array_elements(
-    cursor: &mut Cursor,
+    cursor: &mut LineColumnReader,
     buffer: &mut Vec<u8>,
     cap: u64,
     validator: &mut Validator,
@@ -168,7 +168,7 @@ fn array_elements(
     }
 }
 
-fn truncated_array(cursor: &Cursor, validator: &mut Validator) -> Result<(), DocumentError> {
+fn truncated_array(cursor: &LineColumnReader, validator: &mut Validator) -> Result<(), DocumentError> {
     let message = "the capture ends inside the array of messages (missing `]`)".to_owned();
     validator.capture_finding(crate::finding::Severity::Error, Check::Truncated, cursor.position(), message)?;
     Ok(())
@@ -176,7 +176,7 @@ fn truncated_array(cursor: &Cursor, validator: &mut Validator) -> Result<(), Doc
 
 /// Reads and validates one value. Returns false when the input ended inside it.
 fn one_value(
-    cursor: &mut Cursor,
+    cursor: &mut LineColumnReader,
     buffer: &mut Vec<u8>,
     cap: u64,
     validator: &mut Validator,
@@ -201,7 +201,7 @@ fn one_value(
 
 /// Copies one JSON value (by bracket matching, strings respected) into `buffer`. Scalars end at
 /// whitespace, `,` or `]`.
-fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result<Value> {
+fn read_value(cursor: &mut LineColumnReader, buffer: &mut Vec<u8>, cap: u64) -> io::Result<Value> {
     buffer.clear();
     let mut scanner = ValueScanner::default();
     let mut skipped: u64 = 0;
@@ -237,8 +237,8 @@ fn read_value(cursor: &mut Cursor, buffer: &mut Vec<u8>, cap: u64) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Event;
     use crate::finding::Finding;
+    use crate::validator::Event;
 
     /// The checks of every finding of `text` read as a JSON document, and how many messages.
     fn checks(text: &str) -> (Vec<Check>, usize) {

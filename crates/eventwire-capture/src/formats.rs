@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::BufRead;
 
 use crate::CaptureError;
-use crate::check::Validator;
+use crate::validator::Validator;
 
 /// The capture formats eventwire reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

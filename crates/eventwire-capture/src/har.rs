@@ -17,10 +17,10 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::CaptureError;
-use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
 use crate::socketio;
+use crate::validator::{Position, Record, Validator};
 
 use message::WebSocketMessage;
 use polling::{Body, Poll, PollingUrl};
@@ -584,7 +584,7 @@ fn poll(state: &mut State, socket: &mut Socket) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Event;
+    use crate::validator::Event;
 
     const DEVTOOLS: &str = include_str!("../../../tests/captures/devtools.har");
     const SECRETS: &str = include_str!("../../../tests/secrets/secrets.har");

@@ -21,7 +21,6 @@
 //! Findings and verdicts stream out in input order through a callback, so memory stays flat whatever the
 //! size of the capture. Every string in a finding is redacted of secrets (see [`redact`]).
 
-mod check;
 mod detect;
 mod document;
 mod finding;
@@ -32,13 +31,14 @@ pub mod locate;
 pub mod redact;
 pub mod socketio;
 mod source;
+mod validator;
 
 use std::io::{self, Read};
 use std::path::Path;
 
-pub use check::{Event, Sink, Verdict};
 pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
 pub use formats::{InputFormat, REFUSED, Refused, detect, refused};
+pub use validator::{Event, Sink, Verdict};
 
 use eventwire::Family;
 
@@ -158,7 +158,7 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
         return FileReport { format: None, gzip: source.gzip, summary: Summary::default(), failure: Some(failure) };
     }
     let format = options.format.unwrap_or_else(|| detect(&source.head, name));
-    let mut validator = check::Validator::new(options.family, options.excerpts, sink);
+    let mut validator = validator::Validator::new(options.family, options.excerpts, sink);
     let input = formats::Input {
         reader: &mut *source.reader,
         file: source.file.as_ref(),

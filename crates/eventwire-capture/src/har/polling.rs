@@ -9,8 +9,8 @@ use std::io;
 use base64::Engine as _;
 use eventwire::Direction;
 
-use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
+use crate::validator::{Position, Record, Validator};
 
 /// Engine.IO v4 separates the packets of one polling body with the record separator.
 const SEPARATOR: char = '\x1e';

@@ -9,9 +9,9 @@ use eventwire::Direction;
 use super::TextLine;
 use super::log::{direction_context, marker};
 use crate::CaptureError;
-use crate::check::{Position, Record, Validator};
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
 use crate::socketio;
+use crate::validator::{Position, Record, Validator};
 
 /// The Socket.IO frame log format.
 pub(crate) struct FrameLog;

@@ -13,10 +13,10 @@ use super::engineio::{self, Packet, PacketLine};
 use super::redis::{self, Replies};
 use super::websockets::{self, FrameLine, Opcode};
 use crate::CaptureError;
-use crate::check::{Position, Record, Validator};
 use crate::finding::{Check, Severity};
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
 use crate::socketio;
+use crate::validator::{Position, Record, Validator};
 
 /// The log line format.
 pub(crate) struct Log;
@@ -365,7 +365,7 @@ mod tests {
         for (text, reported) in lines {
             let mut findings = 0;
             let mut sink = |event| {
-                findings += usize::from(matches!(event, crate::check::Event::Finding(_)));
+                findings += usize::from(matches!(event, crate::validator::Event::Finding(_)));
                 Ok(())
             };
             let mut validator = Validator::new(None, false, &mut sink);

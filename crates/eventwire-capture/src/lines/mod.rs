@@ -12,9 +12,9 @@ mod websockets;
 use std::io::{self, BufRead};
 
 use crate::CaptureError;
-use crate::check::{Decoded, Decoding, Position, Record, Validator, decode};
 use crate::finding::Check;
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
+use crate::validator::{Decoded, Decoding, Position, Record, Validator, decode};
 
 /// What reading one line gave.
 #[derive(Debug, Clone, Copy)]
@@ -271,8 +271,8 @@ fn check_jsonl_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Event;
     use crate::finding::Severity;
+    use crate::validator::Event;
     use parallel::PIECE_BYTES as PIECE;
 
     /// Every event and the summary of validating `content` as JSON Lines.

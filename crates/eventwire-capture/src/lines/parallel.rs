@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use super::{Line, LineBytes, check_jsonl_line, for_lines_in_next_block, jsonl_message};
-use crate::check::{Decoded, Decoding, Validator, decode};
+use crate::validator::{Decoded, Decoding, Validator, decode};
 use eventwire::{Family, MessageKind};
 
 /// About this many bytes of lines go to a thread at a time.
