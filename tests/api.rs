@@ -447,3 +447,41 @@ fn checking_finds_duplicates_in_large_objects() {
         }
     }
 }
+
+/// CONTRIBUTING.md's steps for adding a message type, followed once: the hand-written part of
+/// that dry run still applies to the tree, and touches only the places the steps name (the
+/// family's module, its fixtures, the directions test); the rest was written by commands.
+#[test]
+fn adding_a_message_type_touches_only_the_places_contributing_lists() {
+    let root = workspace_root();
+    let patch = root.join("tests/contributing/add-message-type.patch");
+    let text = std::fs::read_to_string(&patch).unwrap();
+    let touched: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("+++ b/")).collect();
+    assert!(touched.len() >= 3, "{touched:?}");
+    for path in &touched {
+        let listed = *path == "crates/eventwire/src/stream.rs"
+            || *path == "tests/api.rs"
+            || (path.starts_with("tests/fixtures/stream/") && path.ends_with(".json"));
+        assert!(listed, "the dry run touched {path}, a place CONTRIBUTING.md does not list");
+    }
+    let output = std::process::Command::new("git")
+        .args(["apply", "--check", "--verbose"])
+        .arg(&patch)
+        .current_dir(&root)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "the dry run no longer applies; follow CONTRIBUTING.md again and record it: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let contributing = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    let written = std::fs::read_to_string(root.join("tests/contributing/add-message-type.written")).unwrap();
+    for path in written.lines() {
+        let by_a_command = ["schema/", "generated/", "tests/snapshots/", "crates/eventwire/api/", "README.md"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+        assert!(by_a_command, "{path} is not written by the commands CONTRIBUTING.md names");
+    }
+    assert!(contributing.contains("cargo xtask api --bless") && contributing.contains("cargo xtask codegen"));
+}
