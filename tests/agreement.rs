@@ -2,7 +2,7 @@
 //! validate; mutated ones (field dropped, unknown field, string changed, number out of range,
 //! type swapped, tag misspelled) get the same verdict from both, and most are rejected. The
 //! fast decoding path gives exactly the located path's result on every one of them, and
-//! checking (the check-only twins) gives exactly decoding's verdict. The canonical layout reads
+//! checking (the check-only twins) gives exactly decoding's verdict. The layout reads
 //! every valid message serde writes (media aside, and strings with escapes, which it leaves to
 //! serde), also with whitespace between the tokens, and checking still gives decoding's verdict
 //! when the text is written another way (members reordered or repeated, escapes, numbers,
@@ -42,7 +42,7 @@ fn check_round_trip(message: &Message) -> Result<(), TestCaseError> {
     prop_assert_eq!(Ok(&decoded), located.as_ref(), "fast and located decoding");
     let checked = eventwire::check(&text, Some(message.family()));
     prop_assert_eq!(&checked, &Ok(Checked::of(&decoded)), "checking and decoding: {}", text);
-    let canonical = eventwire::decode::check_canonical(&text);
+    let canonical = eventwire::decode::check_by_layout(&text);
     if message.family() == Family::Media || has_escaped_key(&value) {
         prop_assert!(canonical.is_none() || canonical == checked.ok(), "the layout on {}", text);
     } else {
@@ -136,7 +136,7 @@ fn check_rewrite(
     }
     let same_layout = matches!(rewrite, Rewrite::ReorderMembers | Rewrite::AddWhitespace | Rewrite::EscapeString);
     if same_layout && message.family() != Family::Media && !has_escaped_key(&value) {
-        let canonical = eventwire::decode::check_canonical(&text);
+        let canonical = eventwire::decode::check_by_layout(&text);
         prop_assert_eq!(
             canonical,
             checked.clone().ok(),

@@ -216,7 +216,7 @@ pub fn mutate(message: &Value, family: Family, mutation: Mutation, pick: usize) 
 // Rewrites
 
 /// A way to write a message's JSON other than compactly, in declaration order: what the fast
-/// path's canonical layout (`eventwire::layout`) reads only in part and must leave to serde
+/// path's layout (the types crate's layouts) reads only in part and must leave to serde
 /// for the rest. Some keep the message valid, some (a repeated member) do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rewrite {

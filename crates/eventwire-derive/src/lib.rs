@@ -193,11 +193,7 @@ struct Member<'a> {
 fn struct_layout_is_plain(attrs: &[Attribute]) -> bool {
     serde_attributes(attrs).iter().all(|attr| {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("deny_unknown_fields") {
-                Ok(())
-            } else {
-                Err(meta.error("not read by the canonical layout"))
-            }
+            if meta.path.is_ident("deny_unknown_fields") { Ok(()) } else { Err(meta.error("not read by the layout")) }
         })
         .is_ok()
     })
@@ -218,7 +214,7 @@ fn member<'a>(field: &'a syn::Field, ty: &'a proc_macro2::TokenStream) -> Option
             } else if meta.path.is_ident("skip_serializing_if") {
                 meta.value()?.parse::<syn::LitStr>()?;
             } else {
-                return Err(meta.error("not read by the canonical layout"));
+                return Err(meta.error("not read by the layout"));
             }
             Ok(())
         })

@@ -89,9 +89,9 @@ pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError>
     // message's twin finds the same error at the same JSON Pointer as its type.
     let kind = routed_kind(Input::Text(text), family)?;
     // Where the sniffer guessed no type or another one (a tag that is not the first key), the
-    // canonical layout may still read the message, more cheaply than the located pass.
+    // layout may still read the message, more cheaply than the located pass.
     if candidate != Some(kind) {
-        if let Ok(facts) = (kind.check)(Input::Canonical(text), kind) {
+        if let Ok(facts) = (kind.check)(Input::Layout(text), kind) {
             return Ok(Checked { kind, facts });
         }
     }
@@ -99,14 +99,14 @@ pub fn check(text: &str, family: Option<Family>) -> Result<Checked, DecodeError>
 }
 
 #[cfg(feature = "testing")]
-/// Checks one message by the canonical layout alone ([`crate::layout`]), as the type the
+/// Checks one message by the layout alone (`twin/layout.rs`), as the type the
 /// sniffer guesses or else the envelope names: `None` when the message is not one of the
 /// layout's (which says nothing about its validity). Whatever it returns, [`check`] returns
 /// too; this exists so that tests and benchmarks can see the layout at work.
 #[doc(hidden)]
-pub fn check_canonical(text: &str) -> Option<Checked> {
+pub fn check_by_layout(text: &str) -> Option<Checked> {
     let kind = crate::sniff::candidate(text).or_else(|| routed_kind(Input::Text(text), None).ok())?;
-    (kind.check)(Input::Canonical(text), kind).ok().map(|facts| Checked { kind, facts })
+    (kind.check)(Input::Layout(text), kind).ok().map(|facts| Checked { kind, facts })
 }
 
 #[cfg(feature = "testing")]
@@ -147,7 +147,7 @@ fn decode_routed(input: Input<'_>, family: Option<Family>) -> Result<Message, De
 /// The one type the envelope claims (of `family`, when given).
 fn routed_kind(input: Input<'_>, family: Option<Family>) -> Result<&'static MessageKind, DecodeError> {
     let probe = match input {
-        Input::Text(text) | Input::Unlocated(text) | Input::Canonical(text) => probe_text(text)?,
+        Input::Text(text) | Input::Unlocated(text) | Input::Layout(text) => probe_text(text)?,
         Input::Value(value) => probe_value(value),
     };
     let kind = route(&probe)?;
@@ -168,11 +168,11 @@ pub(crate) enum Input<'a> {
     Value(&'a Value),
     /// The fast path: the text, without tracking where an error is (its error is discarded).
     Unlocated(&'a str),
-    /// The text, read by the check-only twin's canonical layout alone: an error (unlocated, and
+    /// The text, read by the check-only twin's layout alone: an error (unlocated, and
     /// discarded) whenever the layout gives up. [`check`] reads it so when the envelope names
-    /// a type the sniffer did not guess; tests read it through `check_canonical`.
+    /// a type the sniffer did not guess; tests read it through `check_by_layout`.
     #[cfg_attr(not(feature = "check"), allow(dead_code))]
-    Canonical(&'a str),
+    Layout(&'a str),
 }
 
 impl Input<'_> {
@@ -183,7 +183,7 @@ impl Input<'_> {
                 // Nobody reads this error (see `Unlocated`): formatting it would only cost time.
                 return serde_json::from_str(text).map_err(|_| DecodeError::unread(kind));
             }
-            Input::Canonical(_) => return Err(DecodeError::unread(kind)),
+            Input::Layout(_) => return Err(DecodeError::unread(kind)),
             Input::Text(text) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)),
             Input::Value(value) => serde_path_to_error::deserialize(value),
         };

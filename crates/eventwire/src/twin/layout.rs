@@ -1,4 +1,4 @@
-//! The canonical layout: a shortcut in front of the fast path for messages written the way
+//! The layout: a shortcut in front of the fast path for messages written the way
 //! serde writes the types (keys in declaration order), compactly or with whitespace between
 //! the tokens (as Python's `json.dumps` writes them).
 //!
@@ -25,11 +25,11 @@ use serde_json::Number;
 use crate::scan::{stop_byte, string_end};
 use crate::twin::{AnyStr, NonNullJsonTwin, SeenKeys, StrRule, StrTwin, StrictJsonTwin, StrictMapTwin, VecTwin};
 
-/// Reads a twin from text in the canonical layout. Implemented by the crate's own twins (the
+/// Reads a twin from text in the layout. Implemented by the crate's own twins (the
 /// derive writes most); the provided `read` gives up on everything, the answer for twins
 /// without a layout of their own.
 pub(crate) trait Layout: Sized {
-    /// The value at `reader` when the text there has this twin's canonical layout and the twin
+    /// The value at `reader` when the text there has this twin's layout and the twin
     /// accepts it; `None` to leave the whole message to serde.
     fn read(reader: &mut TokenReader<'_>) -> Option<Self> {
         let _ = reader;
@@ -37,7 +37,7 @@ pub(crate) trait Layout: Sized {
     }
 }
 
-/// Reads a whole message as `T` when all of it has `T`'s canonical layout.
+/// Reads a whole message as `T` when all of it has `T`'s layout.
 pub(crate) fn read_message<T: Layout>(text: &str) -> Option<T> {
     TokenReader::read_whole(text, T::read)
 }

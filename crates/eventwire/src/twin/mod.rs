@@ -45,9 +45,9 @@ pub(crate) trait HasFacts {
 /// Checks `input` as message type `T` without building it: the facts when it is valid, else
 /// the error decoding it as `T` gives (located as `input` asks).
 pub(crate) fn check_input<T: HasTwin>(input: Input<'_>, kind: &'static MessageKind) -> Result<Facts, DecodeError> {
-    // The canonical layout before serde on the fast path: it accepts only what serde accepts.
+    // The layout before serde on the fast path: it accepts only what serde accepts.
     let canonical = match input {
-        Input::Unlocated(text) | Input::Canonical(text) => layout::read_message::<T::Twin>(text),
+        Input::Unlocated(text) | Input::Layout(text) => layout::read_message::<T::Twin>(text),
         Input::Text(_) | Input::Value(_) => None,
     };
     let view: T::Twin = match canonical {
