@@ -104,12 +104,6 @@ impl Walker<'_> {
         }
         let Some((kind, inner)) = item["inner"].as_object().and_then(|inner| inner.iter().next()) else { return };
         match kind.as_str() {
-            "module" => {
-                self.lines.insert(format!("mod {path}"));
-                for child in inner["items"].as_array().into_iter().flatten() {
-                    self.item(child, &path);
-                }
-            }
             "use" => {
                 let target = &inner["id"];
                 let name = inner["name"].as_str().unwrap_or("");
