@@ -84,6 +84,8 @@ export function isSubscriptionAction(value: unknown): value is SubscriptionActio
  * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
  * publishes it client to server, and the broker relays it server to client to the channel's
  * subscribers.
+ *
+ * Conversation rules (one conversation per `/channel` and `/payload/message_id`): status `started` starts the conversation; status `responding` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it.
  */
 export type StatusMessage = {
   /** The session channel the update is published on. */
@@ -177,6 +179,8 @@ export function isStatusPhase(value: unknown): value is StatusPhase {
  * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
  * publishes it client to server, and the broker relays it server to client to the channel's
  * subscribers.
+ *
+ * Conversation rules (one conversation per `/channel` and `/payload/message_id`): status `processing` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it.
  */
 export type ToolMessage = {
   /** The session channel the update is published on. */
@@ -243,6 +247,8 @@ export function isToolUpdate(value: unknown): value is ToolUpdate {
  * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
  * publishes it client to server, and the broker relays it server to client to the channel's
  * subscribers.
+ *
+ * Conversation rules (one conversation per `/channel` and `/payload/message_id`): status `in_progress` continues the conversation, and its `/payload/message` starts with the previous such text (it grows by appending); status `completed` ends the conversation, and its `/payload/message` starts with the previous such text (it grows by appending). A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it.
  */
 export type ResponseMessage = {
   /** The session channel the update is published on. */
@@ -328,6 +334,8 @@ export function isResponseStatus(value: unknown): value is ResponseStatus {
  * Travels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,
  * publishes it client to server, and the broker relays it server to client to the channel's
  * subscribers.
+ *
+ * Conversation rules (one conversation per `/channel` and `/payload/message_id`): status `error` ends the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it.
  */
 export type ErrorMessage = {
   /** The session channel the update is published on. */

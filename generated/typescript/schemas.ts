@@ -1366,7 +1366,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `started` starts the conversation; status `responding` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "SessionChannel": {
       "title": "SessionChannel",
@@ -1464,7 +1464,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `processing` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ToolUpdate": {
       "title": "ToolUpdate",
@@ -1532,7 +1532,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `in_progress` continues the conversation, and its `/payload/message` starts with the previous such text (it grows by appending); status `completed` ends the conversation, and its `/payload/message` starts with the previous such text (it grows by appending). A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ResponseUpdate": {
       "title": "ResponseUpdate",
@@ -1635,7 +1635,7 @@ export const assistantSchema = {
         "channel",
         "payload"
       ],
-      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `error` ends the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ErrorUpdate": {
       "title": "ErrorUpdate",
@@ -2162,7 +2162,7 @@ export const streamSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`ping` (C→S): a health check; the server answers `pong`."
+      "description": "`ping` (C→S): a health check; the server answers `pong`.\n\nPairing rules: answered by `pong` on the same socket, the oldest open `ping` first; an `error` may answer it instead."
     },
     "Id": {
       "title": "Id",
@@ -2249,7 +2249,7 @@ export const streamSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`audio` (C→S): audio data for processing."
+      "description": "`audio` (C→S): audio data for processing.\n\nPairing rules: answered by `audio_received` on the same socket, the oldest open `audio` first; an `error` may answer it instead."
     },
     "Base64": {
       "title": "Base64",
@@ -2288,7 +2288,7 @@ export const streamSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`video` (C→S): video data for analysis."
+      "description": "`video` (C→S): video data for analysis.\n\nPairing rules: answered by `video_received` on the same socket, the oldest open `video` first; an `error` may answer it instead."
     },
     "TranscriptionRequest": {
       "title": "TranscriptionRequest",
@@ -2319,7 +2319,7 @@ export const streamSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`transcription_request` (C→S): audio to transcribe with Whisper."
+      "description": "`transcription_request` (C→S): audio to transcribe with Whisper.\n\nPairing rules: answered by `transcription_result` or `transcription_error` on the same socket, the oldest open `transcription_request` first; an `error` may answer it instead."
     },
     "Test": {
       "title": "Test",
@@ -2383,7 +2383,7 @@ export const streamSchema = {
         "timestamp",
         "message"
       ],
-      "description": "`connection_established` (S→C): the server accepted the connection."
+      "description": "`connection_established` (S→C): the server accepted the connection.\n\nPairing rules: the server's first message on a socket."
     },
     "Pong": {
       "title": "Pong",
@@ -2409,7 +2409,7 @@ export const streamSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`pong` (S→C): the reply to `ping`."
+      "description": "`pong` (S→C): the reply to `ping`.\n\nPairing rules: answers the oldest open `ping` on the same socket; one with none open is unsolicited."
     },
     "AudioReceived": {
       "title": "AudioReceived",
@@ -2435,7 +2435,7 @@ export const streamSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`audio_received` (S→C): audio data acknowledged."
+      "description": "`audio_received` (S→C): audio data acknowledged.\n\nPairing rules: answers the oldest open `audio` on the same socket; one with none open is unsolicited."
     },
     "VideoReceived": {
       "title": "VideoReceived",
@@ -2461,7 +2461,7 @@ export const streamSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`video_received` (S→C): video data acknowledged."
+      "description": "`video_received` (S→C): video data acknowledged.\n\nPairing rules: answers the oldest open `video` on the same socket; one with none open is unsolicited."
     },
     "WebrtcConnected": {
       "title": "WebrtcConnected",
@@ -2575,7 +2575,7 @@ export const streamSchema = {
         "timestamp",
         "transcript"
       ],
-      "description": "`transcription_result` (S→C): the transcript of requested audio."
+      "description": "`transcription_result` (S→C): the transcript of requested audio.\n\nPairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited."
     },
     "TranscriptionError": {
       "title": "TranscriptionError",
@@ -2606,7 +2606,7 @@ export const streamSchema = {
         "timestamp",
         "error"
       ],
-      "description": "`transcription_error` (S→C): transcription failed."
+      "description": "`transcription_error` (S→C): transcription failed.\n\nPairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited."
     },
     "ServerError": {
       "title": "ServerError",
@@ -2637,7 +2637,7 @@ export const streamSchema = {
         "timestamp",
         "message"
       ],
-      "description": "`error` (S→C): a server error, for example an invalid message type."
+      "description": "`error` (S→C): a server error, for example an invalid message type.\n\nPairing rules: answers the oldest open request of any kind on the same socket, when there is one; never unsolicited."
     }
   }
 } as const;
@@ -4001,7 +4001,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A status update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `started` starts the conversation; status `responding` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "SessionChannel": {
       "title": "SessionChannel",
@@ -4093,7 +4093,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A tool update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `processing` continues the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ToolUpdate": {
       "title": "ToolUpdate",
@@ -4161,7 +4161,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "A response update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `in_progress` continues the conversation, and its `/payload/message` starts with the previous such text (it grows by appending); status `completed` ends the conversation, and its `/payload/message` starts with the previous such text (it grows by appending). A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ResponseUpdate": {
       "title": "ResponseUpdate",
@@ -4264,7 +4264,7 @@ export const eventwireSchema = {
         "channel",
         "payload"
       ],
-      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers."
+      "description": "An error update on a session channel.\n\nTravels both ways (C→S, S→C): the assistant backend, a WebSocket client of its broker,\npublishes it client to server, and the broker relays it server to client to the channel's\nsubscribers.\n\nConversation rules (one conversation per `/channel` and `/payload/message_id`): status `error` ends the conversation. A conversation starts once, ends once and nothing of it follows its end; `/payload/thread_id` does not change within it."
     },
     "ErrorUpdate": {
       "title": "ErrorUpdate",
@@ -4784,7 +4784,7 @@ export const eventwireSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`ping` (C→S): a health check; the server answers `pong`."
+      "description": "`ping` (C→S): a health check; the server answers `pong`.\n\nPairing rules: answered by `pong` on the same socket, the oldest open `ping` first; an `error` may answer it instead."
     },
     "StreamTimestamp": {
       "title": "StreamTimestamp",
@@ -4859,7 +4859,7 @@ export const eventwireSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`audio` (C→S): audio data for processing."
+      "description": "`audio` (C→S): audio data for processing.\n\nPairing rules: answered by `audio_received` on the same socket, the oldest open `audio` first; an `error` may answer it instead."
     },
     "Base64": {
       "title": "Base64",
@@ -4898,7 +4898,7 @@ export const eventwireSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`video` (C→S): video data for analysis."
+      "description": "`video` (C→S): video data for analysis.\n\nPairing rules: answered by `video_received` on the same socket, the oldest open `video` first; an `error` may answer it instead."
     },
     "TranscriptionRequest": {
       "title": "TranscriptionRequest",
@@ -4929,7 +4929,7 @@ export const eventwireSchema = {
         "timestamp",
         "data"
       ],
-      "description": "`transcription_request` (C→S): audio to transcribe with Whisper."
+      "description": "`transcription_request` (C→S): audio to transcribe with Whisper.\n\nPairing rules: answered by `transcription_result` or `transcription_error` on the same socket, the oldest open `transcription_request` first; an `error` may answer it instead."
     },
     "Test": {
       "title": "Test",
@@ -4993,7 +4993,7 @@ export const eventwireSchema = {
         "timestamp",
         "message"
       ],
-      "description": "`connection_established` (S→C): the server accepted the connection."
+      "description": "`connection_established` (S→C): the server accepted the connection.\n\nPairing rules: the server's first message on a socket."
     },
     "Pong": {
       "title": "Pong",
@@ -5019,7 +5019,7 @@ export const eventwireSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`pong` (S→C): the reply to `ping`."
+      "description": "`pong` (S→C): the reply to `ping`.\n\nPairing rules: answers the oldest open `ping` on the same socket; one with none open is unsolicited."
     },
     "AudioReceived": {
       "title": "AudioReceived",
@@ -5045,7 +5045,7 @@ export const eventwireSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`audio_received` (S→C): audio data acknowledged."
+      "description": "`audio_received` (S→C): audio data acknowledged.\n\nPairing rules: answers the oldest open `audio` on the same socket; one with none open is unsolicited."
     },
     "VideoReceived": {
       "title": "VideoReceived",
@@ -5071,7 +5071,7 @@ export const eventwireSchema = {
         "session_id",
         "timestamp"
       ],
-      "description": "`video_received` (S→C): video data acknowledged."
+      "description": "`video_received` (S→C): video data acknowledged.\n\nPairing rules: answers the oldest open `video` on the same socket; one with none open is unsolicited."
     },
     "WebrtcConnected": {
       "title": "WebrtcConnected",
@@ -5185,7 +5185,7 @@ export const eventwireSchema = {
         "timestamp",
         "transcript"
       ],
-      "description": "`transcription_result` (S→C): the transcript of requested audio."
+      "description": "`transcription_result` (S→C): the transcript of requested audio.\n\nPairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited."
     },
     "TranscriptionError": {
       "title": "TranscriptionError",
@@ -5216,7 +5216,7 @@ export const eventwireSchema = {
         "timestamp",
         "error"
       ],
-      "description": "`transcription_error` (S→C): transcription failed."
+      "description": "`transcription_error` (S→C): transcription failed.\n\nPairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited."
     },
     "ServerError": {
       "title": "ServerError",
@@ -5247,7 +5247,7 @@ export const eventwireSchema = {
         "timestamp",
         "message"
       ],
-      "description": "`error` (S→C): a server error, for example an invalid message type."
+      "description": "`error` (S→C): a server error, for example an invalid message type.\n\nPairing rules: answers the oldest open request of any kind on the same socket, when there is one; never unsolicited."
     }
   }
 } as const;

@@ -33,7 +33,11 @@ export function isStreamMessage(value: unknown): value is StreamMessage {
   );
 }
 
-/** `ping` (C→S): a health check; the server answers `pong`. */
+/**
+ * `ping` (C→S): a health check; the server answers `pong`.
+ *
+ * Pairing rules: answered by `pong` on the same socket, the oldest open `ping` first; an `error` may answer it instead.
+ */
 export type Ping = {
   /** Always `ping`. */
   type: "ping";
@@ -95,7 +99,11 @@ export function isChat(value: unknown): value is Chat {
   );
 }
 
-/** `audio` (C→S): audio data for processing. */
+/**
+ * `audio` (C→S): audio data for processing.
+ *
+ * Pairing rules: answered by `audio_received` on the same socket, the oldest open `audio` first; an `error` may answer it instead.
+ */
 export type Audio = {
   /** Always `audio`. */
   type: "audio";
@@ -135,7 +143,11 @@ export function isBase64(value: unknown): value is Base64 {
   );
 }
 
-/** `video` (C→S): video data for analysis. */
+/**
+ * `video` (C→S): video data for analysis.
+ *
+ * Pairing rules: answered by `video_received` on the same socket, the oldest open `video` first; an `error` may answer it instead.
+ */
 export type Video = {
   /** Always `video`. */
   type: "video";
@@ -163,7 +175,11 @@ export function isVideo(value: unknown): value is Video {
   );
 }
 
-/** `transcription_request` (C→S): audio to transcribe with Whisper. */
+/**
+ * `transcription_request` (C→S): audio to transcribe with Whisper.
+ *
+ * Pairing rules: answered by `transcription_result` or `transcription_error` on the same socket, the oldest open `transcription_request` first; an `error` may answer it instead.
+ */
 export type TranscriptionRequest = {
   /** Always `transcription_request`. */
   type: "transcription_request";
@@ -219,7 +235,11 @@ export function isTest(value: unknown): value is Test {
   );
 }
 
-/** `connection_established` (S→C): the server accepted the connection. */
+/**
+ * `connection_established` (S→C): the server accepted the connection.
+ *
+ * Pairing rules: the server's first message on a socket.
+ */
 export type ConnectionEstablished = {
   /** Always `connection_established`. */
   type: "connection_established";
@@ -247,7 +267,11 @@ export function isConnectionEstablished(value: unknown): value is ConnectionEsta
   );
 }
 
-/** `pong` (S→C): the reply to `ping`. */
+/**
+ * `pong` (S→C): the reply to `ping`.
+ *
+ * Pairing rules: answers the oldest open `ping` on the same socket; one with none open is unsolicited.
+ */
 export type Pong = {
   /** Always `pong`. */
   type: "pong";
@@ -271,7 +295,11 @@ export function isPong(value: unknown): value is Pong {
   );
 }
 
-/** `audio_received` (S→C): audio data acknowledged. */
+/**
+ * `audio_received` (S→C): audio data acknowledged.
+ *
+ * Pairing rules: answers the oldest open `audio` on the same socket; one with none open is unsolicited.
+ */
 export type AudioReceived = {
   /** Always `audio_received`. */
   type: "audio_received";
@@ -295,7 +323,11 @@ export function isAudioReceived(value: unknown): value is AudioReceived {
   );
 }
 
-/** `video_received` (S→C): video data acknowledged. */
+/**
+ * `video_received` (S→C): video data acknowledged.
+ *
+ * Pairing rules: answers the oldest open `video` on the same socket; one with none open is unsolicited.
+ */
 export type VideoReceived = {
   /** Always `video_received`. */
   type: "video_received";
@@ -395,7 +427,11 @@ export function isChatMessage(value: unknown): value is ChatMessage {
   );
 }
 
-/** `transcription_result` (S→C): the transcript of requested audio. */
+/**
+ * `transcription_result` (S→C): the transcript of requested audio.
+ *
+ * Pairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited.
+ */
 export type TranscriptionResult = {
   /** Always `transcription_result`. */
   type: "transcription_result";
@@ -423,7 +459,11 @@ export function isTranscriptionResult(value: unknown): value is TranscriptionRes
   );
 }
 
-/** `transcription_error` (S→C): transcription failed. */
+/**
+ * `transcription_error` (S→C): transcription failed.
+ *
+ * Pairing rules: answers the oldest open `transcription_request` on the same socket; one with none open is unsolicited.
+ */
 export type TranscriptionError = {
   /** Always `transcription_error`. */
   type: "transcription_error";
@@ -451,7 +491,11 @@ export function isTranscriptionError(value: unknown): value is TranscriptionErro
   );
 }
 
-/** `error` (S→C): a server error, for example an invalid message type. */
+/**
+ * `error` (S→C): a server error, for example an invalid message type.
+ *
+ * Pairing rules: answers the oldest open request of any kind on the same socket, when there is one; never unsolicited.
+ */
 export type ServerError = {
   /** Always `error`. */
   type: "error";

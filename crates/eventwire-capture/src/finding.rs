@@ -54,11 +54,33 @@ pub enum Check {
     NoMessages,
     /// A message or attachment the logger shortened or left out, so it was not validated in full.
     Shortened,
+    /// An assistant conversation whose first update is not its start (`status`/`started`).
+    ConversationStart,
+    /// A second start within an assistant conversation that has not ended.
+    ConversationRestart,
+    /// An update of an assistant conversation after its end (`completed` or `error`).
+    AfterEnd,
+    /// Streamed text that does not grow by appending (or a final text that is not the whole answer).
+    TextNotAppended,
+    /// A value that must not change within a conversation did (`thread_id`).
+    ThreadChanged,
+    /// An assistant conversation still open when the capture ends.
+    ConversationOpen,
+    /// A stream reply with no request of its kind waiting for it.
+    UnsolicitedReply,
+    /// A stream request never answered.
+    Unanswered,
+    /// A stream socket whose first server message is not `connection_established`.
+    FirstServerMessage,
+    /// A stream message whose `session_id` is not the one in its socket's URL.
+    SessionMismatch,
+    /// More conversations, requests and sessions open at once than `--max-open`.
+    MaxOpen,
 }
 
 impl Check {
     /// Every check that is not a message rule.
-    pub const CAPTURE: [Check; 12] = [
+    pub const CAPTURE: [Check; 23] = [
         Check::Direction,
         Check::Attachment,
         Check::Frame,
@@ -71,6 +93,17 @@ impl Check {
         Check::BinaryFrame,
         Check::NoMessages,
         Check::Shortened,
+        Check::ConversationStart,
+        Check::ConversationRestart,
+        Check::AfterEnd,
+        Check::TextNotAppended,
+        Check::ThreadChanged,
+        Check::ConversationOpen,
+        Check::UnsolicitedReply,
+        Check::Unanswered,
+        Check::FirstServerMessage,
+        Check::SessionMismatch,
+        Check::MaxOpen,
     ];
 
     /// Every check, message rules first.
@@ -94,6 +127,17 @@ impl Check {
             Check::BinaryFrame => "binary-frame",
             Check::NoMessages => "no-messages",
             Check::Shortened => "shortened",
+            Check::ConversationStart => "conversation-start",
+            Check::ConversationRestart => "conversation-restart",
+            Check::AfterEnd => "after-end",
+            Check::TextNotAppended => "text-not-appended",
+            Check::ThreadChanged => "thread-changed",
+            Check::ConversationOpen => "conversation-open",
+            Check::UnsolicitedReply => "unsolicited-reply",
+            Check::Unanswered => "unanswered",
+            Check::FirstServerMessage => "first-server-message",
+            Check::SessionMismatch => "session-mismatch",
+            Check::MaxOpen => "max-open",
         }
     }
 
@@ -119,6 +163,25 @@ impl Check {
             Check::Shortened => {
                 "A message or attachment the logger shortened or left out (websockets' WEBSOCKETS_MAX_LOG_SIZE, engineio's `<binary>`), so it was not validated in full."
             }
+            Check::ConversationStart => {
+                "An assistant conversation (`channel`, `message_id`) whose first update is not `status`/`started`: an error where the capture holds the socket from its opening, else a warning."
+            }
+            Check::ConversationRestart => "A second `started` within an assistant conversation that has not ended.",
+            Check::AfterEnd => "An assistant update after its conversation's end (`completed` or `error`).",
+            Check::TextNotAppended => {
+                "An `in_progress` text that does not start with the previous one, or a `completed` text that does not start with the last `in_progress` text."
+            }
+            Check::ThreadChanged => "A `thread_id` that changes within an assistant conversation.",
+            Check::ConversationOpen => "An assistant conversation still open when its socket or the capture ends (a warning: captures get cut).",
+            Check::UnsolicitedReply => {
+                "A stream reply (`pong`, `audio_received`, …) with no request of its kind waiting: an error where the capture holds both directions of the socket from its opening, else a warning."
+            }
+            Check::Unanswered => "A stream request never answered (a warning).",
+            Check::FirstServerMessage => {
+                "A stream socket whose first server message is not `connection_established`: an error where the capture holds both directions of the socket from its opening, else a warning."
+            }
+            Check::SessionMismatch => "A stream `session_id` that is not the `{session_id}` of its socket's URL `/api/stream/ws/{session_id}`.",
+            Check::MaxOpen => "More conversations, waiting requests and stream sessions at once than --max-open: the oldest are dropped.",
         }
     }
 }
@@ -181,6 +244,9 @@ pub struct Finding {
     pub context: Vec<String>,
     /// The offending text, when there is one.
     pub excerpt: Option<Excerpt>,
+    /// The other message a rule across messages involves (the `completed` an update follows,
+    /// the text it should have appended to), when there is one.
+    pub related: Option<Location>,
 }
 
 /// Message counts of one family or one message type.
@@ -215,6 +281,8 @@ pub struct Summary {
     pub by_type: BTreeMap<(Family, &'static str), Tally>,
     /// Findings per check.
     pub by_check: BTreeMap<Check, usize>,
+    /// The time from request to reply, per request tag (`ping`, `audio`, …).
+    pub latency: BTreeMap<&'static str, crate::conversation::Latency>,
 }
 
 impl Summary {
@@ -250,6 +318,9 @@ impl Summary {
         }
         for (check, n) in &other.by_check {
             *self.by_check.entry(*check).or_default() += n;
+        }
+        for (request, latency) in &other.latency {
+            self.latency.entry(request).or_default().add(latency);
         }
     }
 

@@ -288,6 +288,8 @@ struct Socket {
     contexts: [Option<Vec<String>>; 3],
     /// The Socket.IO session (`sid`) the URL names.
     sid: Option<String>,
+    /// The stream session the URL names (`/api/stream/ws/{session_id}`).
+    session: Option<String>,
     /// The validator's number for this socket, once it has one ([`Socket::id`]).
     id: Option<usize>,
     /// What the URL says, when the entry is a Socket.IO long-polling request.
@@ -325,6 +327,7 @@ impl Socket {
         self.family_hint = Socket::family_of(&url);
         self.polling = PollingUrl::of(&url);
         self.sid = polling::sid_of(&url).filter(|_| self.socket_io);
+        self.session = url_path(&url).and_then(|path| eventwire::stream::PAIRING.session_in_path(path)).map(str::to_owned);
         self.url = Some(url);
         self.contexts = Default::default();
     }
@@ -537,11 +540,16 @@ fn check(
     let socket_io = socket.socket_io;
     let id = socket.id(ids);
     let position = Position::Har { entry: socket.entry, message: number };
+    let session = socket.session.clone();
     let record = Record {
         direction,
         socket_family: socket.family_hint,
         context: socket.context(direction),
         socket: id,
+        // A HAR entry holds its socket from the handshake, both directions.
+        whole_socket: true,
+        url_session: session.as_deref(),
+        time: message.time,
         ..Record::at(&data, position)
     };
     if binary {
@@ -556,6 +564,13 @@ fn check(
         };
     }
     if socket_io && socketio::looks_like_frame(&data) { validator.frame(&record) } else { validator.message(&record) }
+}
+
+/// The path of a URL (`ws://host:port/path?query` → `/path`), if it has a scheme and host.
+fn url_path(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let path = &rest[rest.find('/')?..];
+    Some(path.split(['?', '#']).next().unwrap_or(path))
 }
 
 /// Validates the Engine.IO packets of a long-polling entry: a `POST`'s request body (client to

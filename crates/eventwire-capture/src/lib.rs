@@ -21,6 +21,7 @@
 //! Findings and verdicts stream out in input order through a callback, so memory stays flat whatever the
 //! size of the capture. Every string in a finding is redacted of secrets (see [`redact`]).
 
+mod conversation;
 mod detect;
 mod document;
 mod finding;
@@ -36,6 +37,7 @@ mod validator;
 use std::io::{self, Read};
 use std::path::Path;
 
+pub use conversation::{DEFAULT_MAX_OPEN, ENDED_REMEMBERED, Latency};
 pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
 pub use formats::{InputFormat, REFUSED, Refused, detect, refused};
 pub use validator::{Event, Sink, Verdict};
@@ -58,6 +60,9 @@ pub struct Options {
     /// Threads that decode messages (JSON Lines); 1 decodes on the reading thread. Findings
     /// come out in input order whatever the number.
     pub jobs: usize,
+    /// The most conversations, waiting requests and stream sessions the rules across messages
+    /// hold at once; past it the oldest are dropped, and that is a finding.
+    pub max_open: usize,
     /// Whether findings carry an [`Excerpt`] of the offending text. Turn it off when nothing
     /// shows them: cutting and redacting excerpts is most of what reporting an invalid message
     /// costs.
@@ -66,7 +71,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { format: None, family: None, max_record_bytes: DEFAULT_MAX_RECORD_BYTES, jobs: 1, excerpts: true }
+        Options {
+            format: None,
+            family: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            jobs: 1,
+            max_open: DEFAULT_MAX_OPEN,
+            excerpts: true,
+        }
     }
 }
 
@@ -159,6 +171,7 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
     }
     let format = options.format.unwrap_or_else(|| detect(&source.head, name));
     let mut validator = validator::Validator::new(options.family, options.excerpts, sink);
+    validator.max_open(options.max_open);
     let input = formats::Input {
         reader: &mut *source.reader,
         file: source.file.as_ref(),

@@ -7,6 +7,7 @@ use std::io;
 use eventwire::{DecodeError, Direction, Family, MessageKind, Rule};
 use serde_json::Number;
 
+use crate::conversation::{self, Conversations, Note, Seen, Turn};
 use crate::finding::{Check, Finding, Location, Severity, Summary};
 use crate::locate;
 use crate::redact::redact;
@@ -24,13 +25,17 @@ pub(crate) struct Decoded {
     unix_seconds: Option<(&'static str, Number)>,
     /// The attachment an `audio_data` placeholder names.
     attachment: Option<usize>,
+    /// What it brings to the rules across messages.
+    turn: Option<Turn>,
 }
 
 impl Decoded {
     /// Whether checking this valid message finds nothing, not even a warning, when the capture
     /// tells nothing more of it (no direction, socket or attachments: JSON Lines).
     pub(crate) fn is_quiet(&self) -> bool {
-        self.unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
+        self.turn.is_none()
+            && self
+                .unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
     }
 
     /// The message's type, when it [is quiet](Self::is_quiet): all that is left to do with it.
@@ -54,6 +59,7 @@ pub(crate) fn decode(text: &str, family: Option<Family>) -> Decoding {
         kind,
         unix_seconds: kind.family.unix_seconds_pointer().zip(facts.unix_seconds),
         attachment: facts.attachment.and_then(|num| usize::try_from(num).ok()),
+        turn: conversation::turn(kind, text),
     })
 }
 
@@ -87,6 +93,13 @@ pub(crate) struct Record<'a> {
     /// Socket.IO binary event's attachments are the next binary frames of the same socket and
     /// direction.
     pub socket: usize,
+    /// Whether the capture holds its socket from the opening, both directions (a HAR entry):
+    /// then a conversation's missing start or a reply without request is an error, not a warning.
+    pub whole_socket: bool,
+    /// The session id the socket's URL names (`/api/stream/ws/{session_id}`).
+    pub url_session: Option<&'a str>,
+    /// When the capture saw it, in seconds (for the latency of replies).
+    pub time: Option<f64>,
 }
 
 impl<'a> Record<'a> {
@@ -102,6 +115,9 @@ impl<'a> Record<'a> {
             at_end_unterminated: false,
             maybe_not_a_message: false,
             socket: 0,
+            whole_socket: false,
+            url_session: None,
+            time: None,
         }
     }
 }
@@ -174,6 +190,8 @@ pub(crate) struct Validator<'s> {
     awaiting: Vec<(Sender, Awaiting)>,
     /// Whether findings get an excerpt (see [`crate::Options::excerpts`]).
     excerpts: bool,
+    /// The rules across messages.
+    conversations: Conversations,
 }
 
 impl<'s> Validator<'s> {
@@ -185,7 +203,13 @@ impl<'s> Validator<'s> {
             valid_by_kind: Vec::new(),
             awaiting: Vec::new(),
             excerpts,
+            conversations: Conversations::new(conversation::DEFAULT_MAX_OPEN),
         }
+    }
+
+    /// Holds at most `max_open` conversations, waiting requests and sessions at once.
+    pub fn max_open(&mut self, max_open: usize) {
+        self.conversations = Conversations::new(max_open);
     }
 
     /// The counts of everything validated.
@@ -350,7 +374,28 @@ impl<'s> Validator<'s> {
             let (from, _) = self.awaiting[at];
             self.complete_pending(from)?;
         }
+        self.end_conversations(Some(socket))
+    }
+
+    /// Reports what is still open on `socket` (or, with `None`, anywhere in the capture).
+    fn end_conversations(&mut self, socket: Option<usize>) -> io::Result<()> {
+        let mut notes = Vec::new();
+        self.conversations.end_socket(socket, &mut notes);
+        for note in notes {
+            self.emit_note(note)?;
+        }
         Ok(())
+    }
+
+    /// A finding of the rules across messages about a message already reported.
+    fn emit_note(&mut self, note: Note) -> io::Result<()> {
+        self.emit(Finding {
+            family: note.kind.map(|kind| kind.family),
+            kind: note.kind,
+            pointer: note.pointer.to_owned(),
+            related: note.related,
+            ..capture_level(note.severity, note.check, note.at.unwrap_or_default(), note.message)
+        })
     }
 
     /// Ends the file: a binary event still waiting for attachments is reported, and a file read
@@ -359,6 +404,8 @@ impl<'s> Validator<'s> {
         while let Some(&(from, _)) = self.awaiting.first() {
             self.complete_pending(from)?;
         }
+        self.end_conversations(None)?;
+        self.summary.latency = std::mem::take(&mut self.conversations.latency);
         if read_to_end && self.summary.messages == 0 && self.summary.control_frames == 0 {
             let message = "no messages found: the capture is empty or holds no protocol messages".to_owned();
             self.emit(capture_level(Severity::Warning, Check::NoMessages, Location::default(), message))?;
@@ -392,18 +439,20 @@ impl<'s> Validator<'s> {
             _ => None,
         };
         let family = kind.map(|k| k.family).or(claimed_family);
+        let excerpts = self.excerpts;
         let finding = |severity, check, pointer: &str, message: String, span: Option<std::ops::Range<usize>>| {
             let span = span.or_else(|| locate::span(text, pointer, false)).unwrap_or(0..text.len());
             Finding {
                 severity,
                 check,
-                location: self.location(record, offset + span.start, Some(index)),
+                location: location_of(record, offset + span.start, Some(index)),
                 family,
                 kind,
                 pointer: pointer.to_owned(),
                 message,
                 context: record.context.to_vec(),
-                excerpt: self.excerpt(record, offset + span.start..offset + span.end),
+                excerpt: excerpt_of(excerpts, record, offset + span.start..offset + span.end),
+                related: None,
             }
         };
         if let Err(error) = &verdict {
@@ -464,6 +513,27 @@ impl<'s> Validator<'s> {
                     findings.push(finding(Severity::Error, Check::Attachment, "/1/num", message, None));
                     audio_attachment = None;
                 }
+            }
+        }
+        if let (Ok(Decoded { kind, turn: Some(turn), .. }), false) =
+            (&verdict, findings.iter().any(|f| f.severity == Severity::Error))
+        {
+            let location = self.location(record, offset, Some(index));
+            let seen = Seen {
+                text,
+                location: &location,
+                socket: record.socket,
+                direction: record.direction,
+                whole_socket: record.whole_socket,
+                url_session: record.url_session,
+                time: record.time,
+            };
+            let mut notes = Vec::new();
+            self.conversations.check(kind, turn, &seen, &mut notes);
+            for note in notes {
+                let mut found = finding(note.severity, note.check, note.pointer, note.message, None);
+                found.related = note.related;
+                findings.push(found);
             }
         }
         let invalid = findings.iter().any(|f| f.severity == Severity::Error);
@@ -537,6 +607,7 @@ impl<'s> Validator<'s> {
                 message,
                 context: pending.context.clone(),
                 excerpt: pending.excerpt.clone(),
+                related: None,
             })?;
         }
         self.verdict(verdict)
@@ -546,34 +617,15 @@ impl<'s> Validator<'s> {
         (self.sink)(Event::Message(verdict)).map_err(output_error)
     }
 
-    fn first_line(&self, record: &Record) -> Option<usize> {
-        match record.position {
-            Position::Text { line, .. } => Some(line),
-            Position::Har { .. } | Position::Polling { .. } => None,
-        }
-    }
-
     /// The excerpt of `span`, unless findings go without (cutting and redacting it is most of
     /// what reporting an invalid message costs).
     fn excerpt(&self, record: &Record, span: std::ops::Range<usize>) -> Option<crate::finding::Excerpt> {
-        self.excerpts.then(|| locate::excerpt(record.text, span, self.first_line(record)))
+        excerpt_of(self.excerpts, record, span)
     }
 
     /// The location of byte `offset` of `record.text`.
     fn location(&self, record: &Record, offset: usize, message_index: Option<usize>) -> Location {
-        match record.position {
-            Position::Text { line, column } => {
-                let (lines_down, col) = locate::line_column(record.text, offset);
-                let column = if lines_down == 0 { column + col } else { col + 1 };
-                Location { line: Some(line + lines_down), column: Some(column), message_index, ..Location::default() }
-            }
-            Position::Har { entry, message } => {
-                Location { message_index, entry: Some(entry), entry_message: Some(message), ..Location::default() }
-            }
-            Position::Polling { entry, packet } => {
-                Location { message_index, entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
-            }
-        }
+        location_of(record, offset, message_index)
     }
 
     fn emit(&mut self, mut finding: Finding) -> io::Result<()> {
@@ -581,6 +633,32 @@ impl<'s> Validator<'s> {
         finding.context = finding.context.iter().map(|c| redact(c)).collect();
         self.summary.count_finding(&finding);
         (self.sink)(Event::Finding(finding)).map_err(output_error)
+    }
+}
+
+/// The excerpt of `span` of `record`, if findings get excerpts.
+fn excerpt_of(excerpts: bool, record: &Record, span: std::ops::Range<usize>) -> Option<crate::finding::Excerpt> {
+    let first_line = match record.position {
+        Position::Text { line, .. } => Some(line),
+        Position::Har { .. } | Position::Polling { .. } => None,
+    };
+    excerpts.then(|| locate::excerpt(record.text, span, first_line))
+}
+
+/// The location of byte `offset` of `record.text`.
+fn location_of(record: &Record, offset: usize, message_index: Option<usize>) -> Location {
+    match record.position {
+        Position::Text { line, column } => {
+            let (lines_down, col) = locate::line_column(record.text, offset);
+            let column = if lines_down == 0 { column + col } else { col + 1 };
+            Location { line: Some(line + lines_down), column: Some(column), message_index, ..Location::default() }
+        }
+        Position::Har { entry, message } => {
+            Location { message_index, entry: Some(entry), entry_message: Some(message), ..Location::default() }
+        }
+        Position::Polling { entry, packet } => {
+            Location { message_index, entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
+        }
     }
 }
 
@@ -617,6 +695,7 @@ fn capture_level(severity: Severity, check: Check, location: Location, message: 
         message,
         context: Vec::new(),
         excerpt: None,
+        related: None,
     }
 }
 

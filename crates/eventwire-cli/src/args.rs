@@ -81,6 +81,10 @@ pub struct ValidateArgs {
     /// reported in input order whatever the number.
     #[arg(long, short = 'j')]
     pub jobs: Option<std::num::NonZeroUsize>,
+    /// The most assistant conversations, waiting stream requests and stream sessions followed at
+    /// once by the rules across messages; past it the oldest are dropped (and that is reported).
+    #[arg(long, default_value_t = eventwire_capture::DEFAULT_MAX_OPEN, value_parser = clap::value_parser!(usize))]
+    pub max_open: usize,
     /// When to colour the text report (`auto` honours NO_COLOR and colours only terminals).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -31,6 +31,28 @@ family! {
     }
 }
 
+/// The sequence rules of `protocol.md`: per (`channel`, `message_id`), a conversation starts
+/// with `status`/`started`, goes on with tool updates, `responding` and `in_progress` texts that
+/// grow by appending, and ends with `completed` (the whole answer) or an error; its `thread_id`
+/// does not change.
+pub const SEQUENCE: crate::conversation::Sequence = {
+    use crate::conversation::{Phase, Sequence, Step};
+    Sequence {
+        key: &["/channel", "/payload/message_id"],
+        fixed: &["/payload/thread_id"],
+        text: "/payload/message",
+        status: "/payload/status",
+        steps: &[
+            Step { tag: "status", status: "started", phase: Phase::Start, grows: false },
+            Step { tag: "status", status: "responding", phase: Phase::Continue, grows: false },
+            Step { tag: "tool", status: "processing", phase: Phase::Continue, grows: false },
+            Step { tag: "response", status: "in_progress", phase: Phase::Continue, grows: true },
+            Step { tag: "response", status: "completed", phase: Phase::End, grows: true },
+            Step { tag: "error", status: "error", phase: Phase::End, grows: false },
+        ],
+    }
+};
+
 fixed_string!(
     /// The status `processing` (the only status of a tool update).
     ProcessingStatus = "processing"

@@ -20,6 +20,7 @@ pub mod registry;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod assistant;
+pub mod conversation;
 pub mod decode;
 pub mod health;
 pub mod media;
@@ -39,6 +40,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[cfg(feature = "check")]
 pub use decode::{Checked, check};
 pub use decode::{DecodeError, Rule, decode, decode_family, decode_value};
+pub use conversation::{Conversation, Role};
 pub use registry::{Direction, Directions, Family, MessageKind};
 pub use tag::{Tag, Tagged};
 #[cfg(feature = "check")]

@@ -338,5 +338,6 @@ pub fn markdown_table() -> String {
             kind.family.tag_pointer()
         ));
     }
+    table.push_str(&crate::conversation::markdown());
     table
 }

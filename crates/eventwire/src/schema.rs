@@ -61,6 +61,7 @@ fn finish(root: Schema, file: &str) -> Value {
     let Value::Object(mut body) = root.to_value() else { unreachable!("root schemas are objects") };
     for (name, definition) in body.get_mut("$defs").and_then(Value::as_object_mut).into_iter().flatten() {
         if let Value::Object(fields) = definition {
+            add_conversation_doc(name, fields);
             let mut titled = serde_json::Map::from_iter([("title".to_owned(), Value::from(name.as_str()))]);
             titled.append(fields);
             *fields = titled;
@@ -75,6 +76,20 @@ fn finish(root: Schema, file: &str) -> Value {
     document.insert("$comment".into(), GENERATED_BY.into());
     document.extend(body);
     Value::Object(document)
+}
+
+/// Appends the conversation rules of the message type named `name` (its registry row's
+/// [`MessageKind::conversation_doc`](crate::MessageKind::conversation_doc)) to its description.
+fn add_conversation_doc(name: &str, fields: &mut serde_json::Map<String, Value>) {
+    let Some(doc) = crate::registry::kinds().find(|kind| kind.type_name == name).and_then(|kind| kind.conversation_doc())
+    else {
+        return;
+    };
+    let description = match fields.get("description").and_then(Value::as_str) {
+        Some(own) => format!("{own}\n\n{doc}"),
+        None => doc,
+    };
+    fields.insert("description".into(), description.into());
 }
 
 /// The union of a family's message types, dispatched on the tag.

@@ -49,6 +49,26 @@ family! {
 
 /// Defines one stream message: a struct with `type`, `session_id`,
 /// `timestamp` and the message's own fields.
+/// The pairing rules of `protocol.md`: on one socket, each request is answered by its replies,
+/// the oldest open request of its kind first; `error` answers the oldest open request of any
+/// kind; `connection_established` is the server's first message; every `session_id` is the one
+/// in the socket's URL. `chat` is broadcast as `chat_message` and pairs with nothing.
+pub const PAIRING: crate::conversation::Pairing = {
+    use crate::conversation::{Pair, Pairing};
+    Pairing {
+        session: "/session_id",
+        endpoint: "/api/stream/ws/{session}",
+        opening: "connection_established",
+        pairs: &[
+            Pair { request: "ping", replies: &["pong"] },
+            Pair { request: "audio", replies: &["audio_received"] },
+            Pair { request: "video", replies: &["video_received"] },
+            Pair { request: "transcription_request", replies: &["transcription_result", "transcription_error"] },
+        ],
+        answers_any: "error",
+    }
+};
+
 macro_rules! stream_message {
     ($(#[$meta:meta])* $name:ident = $tag:literal { $( $(#[$field_meta:meta])* $field:ident : $field_type:ty ),* $(,)? }) => {
         $(#[$meta])*

@@ -16,6 +16,14 @@ pub(super) struct WebSocketMessage {
     /// 1 text, 2 binary (base64 in `data`).
     pub(super) opcode: Option<u8>,
     pub(super) data: Option<String>,
+    /// When the browser saw it, in seconds (a number; anything else is left out).
+    #[serde(default, deserialize_with = "number_or_nothing")]
+    pub(super) time: Option<f64>,
+}
+
+/// A number as `f64`; any other JSON value as nothing (`time` only times replies).
+fn number_or_nothing<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    Ok(serde_json::Value::deserialize(deserializer)?.as_f64())
 }
 
 impl Cut for WebSocketMessage {
@@ -42,15 +50,16 @@ fn by_layout(bytes: &[u8]) -> Option<WebSocketMessage> {
 /// another way or reject (a field given twice, a string or number it leaves to serde_json).
 impl WebSocketMessage {
     fn read(reader: &mut TokenReader<'_>) -> Option<Self> {
-        let mut message = WebSocketMessage { kind: None, opcode: None, data: None };
-        let (mut kind, mut opcode, mut data) = (false, false, false);
+        let mut message = WebSocketMessage { kind: None, opcode: None, data: None, time: None };
+        let (mut kind, mut opcode, mut data, mut time) = (false, false, false, false);
         reader.members(|reader, key| {
             match key {
                 "type" if !std::mem::replace(&mut kind, true) => message.kind = string_or_null(reader)?,
                 "opcode" if !std::mem::replace(&mut opcode, true) => message.opcode = reader.scalar()?,
                 "data" if !std::mem::replace(&mut data, true) => message.data = string_or_null(reader)?,
+                "time" if !std::mem::replace(&mut time, true) => message.time = time_of(reader)?,
                 // A field given twice, which serde rejects.
-                "type" | "opcode" | "data" => return None,
+                "type" | "opcode" | "data" | "time" => return None,
                 _ => skip_scalar(reader)?,
             }
             Some(())
@@ -66,6 +75,14 @@ fn skip_scalar(reader: &mut TokenReader<'_>) -> Option<()> {
         return Some(());
     }
     reader.scalar::<IgnoredAny>().map(drop)
+}
+
+/// `time`: a number as `f64`, any other scalar as nothing.
+fn time_of(reader: &mut TokenReader<'_>) -> Option<Option<f64>> {
+    if let Some(number) = reader.plain_number() {
+        return Some(number.as_f64());
+    }
+    reader.scalar::<serde_json::Value>().map(|value| value.as_f64())
 }
 
 /// `null`, or a string.

@@ -11,6 +11,7 @@ use eventwire::Direction;
 use super::TextLine;
 use super::engineio::{self, Packet, PacketLine};
 use super::redis::{self, Replies};
+use super::clock;
 use super::websockets::{self, FrameLine, Opcode};
 use crate::CaptureError;
 use crate::finding::{Check, Severity};
@@ -61,6 +62,8 @@ struct Fragments {
     direction: Option<Direction>,
     /// A frame of it was cut by the logger, so the message cannot be validated.
     cut: bool,
+    /// When its last frame was logged.
+    time: Option<f64>,
 }
 
 impl LogReader {
@@ -106,6 +109,7 @@ impl LogReader {
                     (Opcode::Continuation, Some(mut fragments)) => {
                         fragments.text.push_str(text.as_deref().unwrap_or_default());
                         fragments.cut |= !whole;
+                        fragments.time = clock::line_time(line.text);
                         fragments
                     }
                     // A continuation whose first frame is not in the log (binary, or before it began).
@@ -116,6 +120,7 @@ impl LogReader {
                         column,
                         direction: frame.direction,
                         cut: !whole,
+                        time: clock::line_time(line.text),
                     },
                 };
                 if frame.continued {
@@ -161,7 +166,8 @@ impl LogReader {
             let message = "the `websockets` logger shortened this message (to WEBSOCKETS_MAX_LOG_SIZE, 75 characters by default), so it was not validated; set WEBSOCKETS_MAX_LOG_SIZE to more than your largest message (say 1000000) before the program starts, to log messages whole".to_owned();
             return validator.capture_finding(Severity::Warning, Check::Shortened, position, message);
         }
-        let record = Record { direction: fragments.direction, context, ..Record::at(&fragments.text, position) };
+        let record =
+            Record { direction: fragments.direction, context, time: fragments.time, ..Record::at(&fragments.text, position) };
         validator.message(&record)
     }
 
@@ -192,7 +198,8 @@ fn record<'a>(
     direction: Option<Direction>,
     context: &'a [String],
 ) -> Record<'a> {
-    Record { direction, context, ..Record::at(text, Position::Text { line: line.number, column }) }
+    let time = clock::line_time(line.text);
+    Record { direction, context, time, ..Record::at(text, Position::Text { line: line.number, column }) }
 }
 
 /// The notes shown with a finding on a line that `logger` wrote, seen going `direction`.
@@ -232,6 +239,7 @@ fn log_line(line: &TextLine, validator: &mut Validator) -> io::Result<()> {
         // Structured logs carry other JSON too; without a direction marker, JSON that matches no
         // family is taken for one of those, not for a broken message.
         maybe_not_a_message: direction.is_none() && !is_frame,
+        time: clock::line_time(text),
         ..Record::at(payload, Position::Text { line: number, column: 1 + text[..start].chars().count() })
     };
     if is_frame { validator.frame(&record) } else { validator.message(&record) }

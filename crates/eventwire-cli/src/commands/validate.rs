@@ -14,6 +14,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         family: args.family,
         max_record_bytes: args.max_record_size,
         jobs,
+        max_open: args.max_open,
         // Only the text report shows excerpts.
         excerpts: args.format == OutputFormat::Text,
     };

@@ -51,6 +51,9 @@ impl<W: Write> Report for Github<W> {
         if finding.location.line.is_none() {
             message = format!("{}: {message}", place(file, finding));
         }
+        if let Some(related) = super::related(file, finding) {
+            message = format!("{message} (see {related})");
+        }
         writeln!(self.out, "::{command} {}::{}", properties.join(","), data(&message))
     }
 

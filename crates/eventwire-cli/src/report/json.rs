@@ -45,6 +45,19 @@ struct FindingObject<'a> {
     path: &'a str,
     message: &'a str,
     context: &'a [String],
+    /// The other message a rule across messages involves.
+    related: Option<RelatedObject>,
+}
+
+/// The place of the other message a finding involves.
+#[derive(Serialize)]
+struct RelatedObject {
+    line: Option<usize>,
+    column: Option<usize>,
+    message_index: Option<usize>,
+    entry: Option<usize>,
+    entry_message: Option<usize>,
+    entry_packet: Option<usize>,
 }
 
 impl<'a> FindingObject<'a> {
@@ -66,6 +79,14 @@ impl<'a> FindingObject<'a> {
             path: &finding.pointer,
             message: &finding.message,
             context: &finding.context,
+            related: finding.related.as_ref().map(|related| RelatedObject {
+                line: related.line,
+                column: related.column,
+                message_index: related.message_index,
+                entry: related.entry,
+                entry_message: related.entry_message,
+                entry_packet: related.entry_packet,
+            }),
         }
     }
 }
@@ -88,6 +109,18 @@ pub fn summary_object(summary: &Summary) -> Map<String, Value> {
     object.insert("by_type".into(), Value::Object(types.collect()));
     let checks = summary.by_check.iter().map(|(check, n)| (check.code().to_owned(), Value::from(*n)));
     object.insert("by_check".into(), Value::Object(checks.collect()));
+    let latency = summary.latency.iter().map(|(request, latency)| {
+        let value = json!({
+            "answered": latency.answered,
+            "timed": latency.count,
+            "unanswered": latency.unanswered,
+            "p50_us": latency.percentile(50.0),
+            "p95_us": latency.percentile(95.0),
+            "max_us": (latency.count > 0).then_some(latency.max_micros),
+        });
+        (request.to_string(), value)
+    });
+    object.insert("latency".into(), Value::Object(latency.collect()));
     object
 }
 
@@ -108,6 +141,7 @@ impl<W: Write> Report for Json<W> {
             "path": "",
             "message": failure,
             "context": [],
+            "related": null,
         }))
     }
 

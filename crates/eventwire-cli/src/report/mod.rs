@@ -71,7 +71,11 @@ pub fn type_label(finding: &Finding) -> Option<String> {
 
 /// Where a finding is, as a person reads it: `file:line:column`, or `file: entry E, message M`.
 pub fn place(file: &str, finding: &Finding) -> String {
-    let location = &finding.location;
+    place_of(file, &finding.location)
+}
+
+/// Where `location` is, as `file:line:column` or `file: HAR entry E, WebSocket message M`.
+pub fn place_of(file: &str, location: &eventwire_capture::Location) -> String {
     match (location.line, location.column, location.entry) {
         (Some(line), Some(column), _) => format!("{file}:{line}:{column}"),
         (Some(line), None, _) => format!("{file}:{line}"),
@@ -82,6 +86,34 @@ pub fn place(file: &str, finding: &Finding) -> String {
         },
         (None, _, None) => file.to_owned(),
     }
+}
+
+/// "message 41 (capture.jsonl:41:1)": the other message a finding involves, if any.
+pub fn related(file: &str, finding: &Finding) -> Option<String> {
+    let related = finding.related.as_ref()?;
+    let place = place_of(file, related);
+    Some(match related.message_index {
+        Some(index) => format!("message {index} ({place})"),
+        None => place,
+    })
+}
+
+/// The latency summary of one request tag in a line: `ping: 120 answered, p50 1.2 ms, …`.
+pub fn latency_line(request: &str, latency: &eventwire_capture::Latency) -> String {
+    let ms = |micros: u64| format!("{:.3} ms", micros as f64 / 1000.0);
+    let mut line = format!("{request}: {} answered", latency.answered);
+    if let (Some(p50), Some(p95)) = (latency.percentile(50.0), latency.percentile(95.0)) {
+        line.push_str(&format!(", p50 {}, p95 {}, max {}", ms(p50), ms(p95), ms(latency.max_micros)));
+        if latency.count < latency.answered {
+            line.push_str(&format!(" (of {} timed)", latency.count));
+        }
+    } else if latency.answered > 0 {
+        line.push_str(" (the capture gives no times)");
+    }
+    if latency.unanswered > 0 {
+        line.push_str(&format!(", {} unanswered", latency.unanswered));
+    }
+    line
 }
 
 /// Whether the file was refused as not a capture (rather than failing to be read).

@@ -77,7 +77,7 @@ impl<W: Write> Report for Sarif<W> {
         if !finding.pointer.is_empty() {
             sarif_location["logicalLocations"] = json!([{ "fullyQualifiedName": finding.pointer, "kind": "member" }]);
         }
-        let result = json!({
+        let mut result = json!({
             "ruleId": finding.check.code(),
             "ruleIndex": rule_index(finding.check),
             "level": match finding.severity { Severity::Error => "error", Severity::Warning => "warning" },
@@ -93,6 +93,24 @@ impl<W: Write> Report for Sarif<W> {
                 "context": finding.context,
             },
         });
+        if let Some(related) = &finding.related {
+            let mut physical = json!({ "artifactLocation": { "uri": uri(file) } });
+            if let Some(line) = related.line {
+                physical["region"] = json!({ "startLine": line, "startColumn": related.column.unwrap_or(1) });
+            }
+            let text = super::related(file, finding).unwrap_or_default();
+            result["relatedLocations"] = json!([{
+                "id": 1,
+                "physicalLocation": physical,
+                "message": { "text": text },
+                "properties": {
+                    "messageIndex": related.message_index,
+                    "harEntry": related.entry,
+                    "harEntryMessage": related.entry_message,
+                    "harEntryPacket": related.entry_packet,
+                },
+            }]);
+        }
         if self.results > 0 {
             self.out.write_all(b",")?;
         }

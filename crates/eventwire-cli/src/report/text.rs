@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use eventwire_capture::{FileReport, Finding, Severity, Summary};
 
-use super::{Report, Totals, counts, failure_text, not_a_capture, place, type_label};
+use super::{Report, Totals, counts, failure_text, latency_line, not_a_capture, place, related, type_label};
 
 /// The styles of the report's parts: all plain when the output takes no colour, so that
 /// nothing has to strip escape codes from megabytes of findings.
@@ -106,6 +106,9 @@ impl<W: Write> Report for Text<W> {
         if !finding.pointer.is_empty() {
             notes.push(format!("at {}", finding.pointer));
         }
+        if let Some(related) = related(file, finding) {
+            notes.push(format!("see {related}"));
+        }
         notes.extend(finding.context.iter().cloned());
         if !notes.is_empty() {
             writeln!(out, " {} {frame}={frame:#} {}", " ".repeat(gutter), printable(&notes.join(" · ")))?;
@@ -153,6 +156,9 @@ impl<W: Write> Report for Text<W> {
         if !summary.by_check.is_empty() {
             let checks: Vec<String> = summary.by_check.iter().map(|(check, n)| format!("{check} {n}")).collect();
             writeln!(out, "  by kind: {}", checks.join(", "))?;
+        }
+        for (request, latency) in &summary.latency {
+            writeln!(out, "  latency {}", latency_line(request, latency))?;
         }
         out.flush()
     }
