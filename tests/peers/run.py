@@ -188,6 +188,8 @@ class Scenario:
         summary = records[-1]["summary"]
         findings = records[:-1]
         truth = self.truth()
+        if capture.endswith(".har"):
+            unsolicited_replies(truth)
         shortened = [line for line in truth if line.get("shortened") and self.spec.get("shortens")]
         expected = [line for line in truth if line not in shortened]
         errors = {}
@@ -220,6 +222,18 @@ class Scenario:
         if len(expected) < minimum:
             problems.append(f"only {len(expected)} messages, the scenario needs {minimum}")
         return label, problems
+
+
+def unsolicited_replies(truth):
+    """protocol.md's pairing rules, applied to what the peers say: a reply the server sent to a
+    client message that is not valid (the client planted it so) answers no request, which is an
+    error where the capture holds both directions of the socket from its opening (a HAR). In a
+    log it is a warning, and the verdict stays valid."""
+    sent = {line["seq"]: line for line in truth if line.get("peer") == "websockets client"}
+    for line in truth:
+        asked = sent.get(line.get("answers"))
+        if asked is not None and asked["expect"] != "valid":
+            line["expect"] = "unsolicited-reply"
 
 
 def har_entries(path):

@@ -140,7 +140,10 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             }
             let verdicts = run_once(tool, &path).with_context(|| format!("{} on the {capture} capture", tool.name))?;
             if tool.role == Role::Validator {
-                agree(tool.name, capture, &verdicts, &truth)?;
+                // eventwire checks the rules across messages as well: it must also find the
+                // planted conversation faults, which no schema validator can see.
+                let expected = if tool.name.starts_with("eventwire") { &truth.with_conversations } else { &truth.invalid };
+                agree(tool.name, capture, &verdicts, expected)?;
             }
             inputs.push(path);
         }
@@ -437,16 +440,27 @@ fn write_halves(capture: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The ground truth of a benchmark capture: the invalid messages, and those together with the
+/// planted conversation faults.
+struct Expected {
+    invalid: Vec<usize>,
+    with_conversations: Vec<usize>,
+}
+
 /// The capture of `bytes` (generated once) and its ground truth.
-fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow::Result<(PathBuf, Vec<usize>)> {
-    let stem = format!("{}-{bytes}", capture.replace(' ', "-"));
+fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow::Result<(PathBuf, Expected)> {
+    // `v2`: the generator writes coherent conversations since issue 23; older files are not reused.
+    let stem = format!("{}-{bytes}-v2", capture.replace(' ', "-"));
     let (path, truth_path) = (dir.join(format!("{stem}.jsonl")), dir.join(format!("{stem}.truth.json")));
     if !path.exists() || !truth_path.exists() {
         let spec = Spec { seed: 2026, bytes, invalid: 0.01, no_media, format: Format::Jsonl };
         sample::write_files(&spec, &path, Some(&truth_path))?;
     }
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path)?)?;
-    Ok((path, Truth::invalid_indexes(&truth)?))
+    let invalid = Truth::invalid_indexes(&truth)?;
+    let mut with_conversations: Vec<usize> = invalid.iter().copied().chain(Truth::conversation_indexes(&truth)?).collect();
+    with_conversations.sort_unstable();
+    Ok((path, Expected { invalid, with_conversations }))
 }
 
 /// Runs the tool once, untimed, and returns the messages it found invalid (1-based); nothing

@@ -5,6 +5,16 @@
 //! scores, 20% simulation events, 20% stream control and 10% audio/video whose base64 makes up
 //! about 90% of the bytes. Each corrupted message gets one mutation that every validator (the
 //! schema engines included) must reject, so the ground truth is a fact, not an opinion.
+//!
+//! Conversations are coherent, as `protocol.md`'s rules across messages ask: each assistant
+//! conversation starts with `started`, its streamed text grows by appending and it ends once;
+//! each stream session opens with `connection_established` and every reply answers the oldest
+//! waiting request of its kind. A share of the corruptions are conversation faults instead (an
+//! update after the end, a rewritten text, a changed `thread_id`): every message stays valid on
+//! its own, and the ground truth lists them apart, for validators that check conversations.
+//! A corrupted message that would open something (a conversation's start, a request, a
+//! session's `connection_established`) opens nothing, so corruption never makes another
+//! message wrong.
 
 use std::io::{self, Write};
 
@@ -43,12 +53,24 @@ pub struct Truth {
     pub messages: usize,
     /// `(index, mutation)` of every corrupted message, in order.
     pub invalid: Vec<(usize, &'static str)>,
+    /// `(index, check)` of every planted conversation fault, in order: valid messages on their
+    /// own that break a rule across messages (the check code eventwire reports).
+    pub conversation: Vec<(usize, &'static str)>,
 }
 
 impl Truth {
-    /// The ground truth as JSON: `{"messages": N, "invalid": [[index, "mutation"], ...]}`.
+    /// The ground truth as JSON: `{"messages": N, "invalid": [[index, "mutation"], ...],
+    /// "conversation": [[index, "check"], ...]}`.
     pub fn to_json(&self) -> String {
-        json!({ "messages": self.messages, "invalid": self.invalid }).to_string()
+        json!({ "messages": self.messages, "invalid": self.invalid, "conversation": self.conversation }).to_string()
+    }
+
+    /// The indexes of the planted conversation faults in what [`Truth::to_json`] wrote.
+    pub fn conversation_indexes(json: &Value) -> anyhow::Result<Vec<usize>> {
+        match json.get("conversation") {
+            Some(list) => Self::invalid_indexes(&json!({ "invalid": list })),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The invalid indexes of what [`Truth::to_json`] wrote, or of a validator's verdicts
@@ -127,6 +149,8 @@ struct Generated {
     text: String,
     sent_by_client: bool,
     mutation: Option<&'static str>,
+    /// The conversation fault planted in it, as the check that reports it.
+    fault: Option<&'static str>,
 }
 
 /// Writes a capture to `out` and returns its ground truth.
@@ -148,7 +172,10 @@ pub fn write(spec: &Spec, out: &mut dyn Write) -> io::Result<Truth> {
         if let Some(mutation) = message.mutation {
             truth.invalid.push((truth.messages, mutation));
         }
-        written += if har { write_har_message(out, &message, first, &mut rng)? } else { write_line(out, &message)? };
+        if let Some(fault) = message.fault {
+            truth.conversation.push((truth.messages, fault));
+        }
+        written += if har { write_har_message(out, &message, first, state.clock)? } else { write_line(out, &message)? };
         first = false;
     }
     if har {
@@ -174,9 +201,10 @@ fn write_line(out: &mut dyn Write, message: &Generated) -> io::Result<u64> {
 const HAR_HEAD: &str = r#"{"log":{"version":"1.2","creator":{"name":"eventwire sample","version":"1"},"entries":[{"request":{"method":"GET","url":"ws://127.0.0.1:8000/ws","headers":[]},"response":{"status":101,"headers":[]},"_resourceType":"websocket","_webSocketMessages":["#;
 const HAR_TAIL: &str = "]}]}}\n";
 
-fn write_har_message(out: &mut dyn Write, message: &Generated, first: bool, rng: &mut Rng) -> io::Result<u64> {
+fn write_har_message(out: &mut dyn Write, message: &Generated, first: bool, clock: f64) -> io::Result<u64> {
     let direction = if message.sent_by_client { "send" } else { "receive" };
-    let time = 1_758_855_248.0 + rng.float(0.0, 3600.0, 3);
+    // The capture's clock: replies come after their requests, so latencies are real.
+    let time = (clock * 1000.0).round() / 1000.0;
     let entry = json!({ "type": direction, "time": time, "opcode": 1, "data": message.text });
     let text = format!("{}{entry}", if first { "" } else { "," });
     write_counted(out, text.as_bytes())
@@ -197,12 +225,33 @@ fn pick_family(rng: &mut Rng, no_media: bool) -> Family {
     unreachable!("the weights sum to the total")
 }
 
-/// What carries over between messages: the clock, and the ids of running conversations.
+/// What carries over between messages: the clock, the running assistant conversations and the
+/// stream sessions with their waiting requests.
 #[derive(Default)]
 struct State {
     clock: f64,
     message_counter: u64,
+    /// Assistant conversations started and not ended.
+    conversations: Vec<Conversation>,
+    /// The last conversations ended (for an update after the end).
+    ended: std::collections::VecDeque<Conversation>,
+    /// Stream sessions opened (`connection_established` sent).
+    sessions: Vec<String>,
+    /// Waiting requests per kind ([`REQUESTS`]), oldest first: the session of each.
+    waiting: [std::collections::VecDeque<String>; 3],
 }
+
+/// An assistant conversation: its key, its thread and its text so far.
+#[derive(Clone)]
+struct Conversation {
+    channel: String,
+    message_id: String,
+    thread_id: String,
+    text: String,
+}
+
+/// The stream requests the sample sends, and the reply to each.
+const REQUESTS: [(&str, &str); 3] = [("ping", "pong"), ("audio", "audio_received"), ("transcription_request", "transcription_result")];
 
 impl State {
     fn tick(&mut self, rng: &mut Rng) -> f64 {
@@ -239,13 +288,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 fn generate(rng: &mut Rng, state: &mut State, family: Family, corrupt: bool) -> Generated {
+    // A third of the assistant corruptions are conversation faults instead.
+    let mut fault = None;
     let mut value = match family {
-        Family::Assistant => assistant(rng, state),
+        Family::Assistant if corrupt && rng.below(3) == 0 => match assistant_fault(rng, state) {
+            Some((value, check)) => {
+                fault = Some(check);
+                value
+            }
+            None => assistant(rng, state, corrupt),
+        },
+        Family::Assistant => assistant(rng, state, corrupt),
         Family::Health => health(rng, state),
         Family::Simulation => simulation(rng, state),
-        Family::Stream => stream(rng, state),
+        Family::Stream => stream(rng, state, corrupt),
         Family::Media => media(rng),
     };
+    let corrupt = corrupt && fault.is_none();
     // Which way a message travels is the registry's to say, as the validator's direction check
     // reads it; a HAR that put it the other way would be full of findings nobody corrupted.
     let kind = eventwire::decode_value(&value).expect("a generated message is valid until corrupted").kind();
@@ -259,7 +318,7 @@ fn generate(rng: &mut Rng, state: &mut State, family: Family, corrupt: bool) -> 
         text = corrupted_text;
     }
     let text = text.unwrap_or_else(|| value.to_string());
-    Generated { text, sent_by_client, mutation }
+    Generated { text, sent_by_client, mutation, fault }
 }
 
 const SENTENCES: &[&str] = &[
@@ -273,43 +332,115 @@ const SENTENCES: &[&str] = &[
     "Summarising the last 40 messages in #ops",
 ];
 
-fn assistant(rng: &mut Rng, state: &mut State) -> Value {
-    let session = format!("user_session_{:06x}", rng.below(0x100_0000));
+/// Conversations running at once, about.
+const RUNNING: usize = 6;
+
+/// The next assistant message: a subscription now and then, else a step of a conversation (a
+/// new one, or the next step of a running one). A `corrupt` message changes no conversation: a
+/// start opens nothing, an end ends nothing, a text does not grow.
+fn assistant(rng: &mut Rng, state: &mut State, corrupt: bool) -> Value {
     if rng.below(100) < 3 {
+        let session = format!("user_session_{:06x}", rng.below(0x100_0000));
         let action = if rng.below(4) == 0 { "unsubscribe" } else { "subscribe" };
         return json!({"channel": "subscription", "payload": {"action": action, "channel": session}});
     }
-    state.message_counter += 1;
     let timestamp = state.tick(rng);
-    let (kind, status, final_message) = match rng.below(10) {
-        0..=2 => ("status", *rng.pick::<&str>(&["started", "responding"]), false),
-        3..=4 => ("tool", "processing", false),
-        5..=8 => {
-            let completed = rng.below(3) == 0;
-            ("response", if completed { "completed" } else { "in_progress" }, completed)
+    if state.conversations.len() < RUNNING && (state.conversations.is_empty() || rng.below(3) == 0) {
+        state.message_counter += 1;
+        let conversation = Conversation {
+            channel: format!("user_session_{:06x}", rng.below(0x100_0000)),
+            message_id: format!("msg-{:08x}", state.message_counter),
+            thread_id: format!("thread_{:06x}", rng.below(0x100_0000)),
+            text: String::new(),
+        };
+        let value = update(&conversation, "status", "started", *rng.pick(SENTENCES), timestamp);
+        if !corrupt {
+            state.conversations.push(conversation);
         }
-        _ => ("error", "error", true),
-    };
-    let mut message = rng.pick(SENTENCES).to_string();
-    if kind == "response" {
-        for _ in 0..rng.below(4) {
-            message.push(' ');
-            message.push_str(rng.pick::<&str>(SENTENCES));
-        }
+        return value;
     }
+    let at = rng.below(state.conversations.len() as u64) as usize;
+    let roll = rng.below(10);
+    let conversation = &mut state.conversations[at];
+    let before = conversation.text.clone();
+    let (kind, status, message) = match roll {
+        0..=1 => ("status", "responding", rng.pick(SENTENCES).to_string()),
+        2..=3 => ("tool", "processing", rng.pick(SENTENCES).to_string()),
+        4..=7 => {
+            grow(rng, &mut conversation.text);
+            ("response", "in_progress", conversation.text.clone())
+        }
+        8 => {
+            grow(rng, &mut conversation.text);
+            ("response", "completed", conversation.text.clone())
+        }
+        _ => ("error", "error", "I could not finish this answer".to_owned()),
+    };
+    let value = update(conversation, kind, status, &message, timestamp);
+    if corrupt {
+        // A corrupted update takes part in no rule: the conversation is as it was.
+        conversation.text = before;
+        return value;
+    }
+    if matches!(status, "completed" | "error") {
+        let ended = state.conversations.swap_remove(at);
+        if state.ended.len() == 8 {
+            state.ended.pop_front();
+        }
+        state.ended.push_back(ended);
+    }
+    value
+}
+
+/// Appends a sentence to a streamed text.
+fn grow(rng: &mut Rng, text: &mut String) {
+    if !text.is_empty() {
+        text.push(' ');
+    }
+    text.push_str(rng.pick::<&str>(SENTENCES));
+}
+
+/// An assistant update of `conversation`.
+fn update(conversation: &Conversation, kind: &str, status: &str, message: &str, timestamp: f64) -> Value {
     let mut payload = json!({
         "message": message,
         "timestamp": timestamp,
         "status": status,
         "type": kind,
-        "final_message": final_message,
-        "message_id": format!("msg-{:08x}", state.message_counter),
-        "thread_id": format!("thread_{:06x}", rng.below(0x100_0000)),
+        "final_message": status == "completed" || status == "error",
+        "message_id": conversation.message_id,
+        "thread_id": conversation.thread_id,
     });
     if kind == "error" {
         payload["error_details"] = json!("upstream timeout after 30s (weather-api)");
     }
-    json!({"channel": session, "payload": payload})
+    json!({"channel": conversation.channel, "payload": payload})
+}
+
+/// A conversation fault: a valid update that breaks a rule across messages, and the check that
+/// reports it; `None` when no conversation can take one yet.
+fn assistant_fault(rng: &mut Rng, state: &mut State) -> Option<(Value, &'static str)> {
+    let timestamp = state.tick(rng);
+    match rng.below(3) {
+        0 => {
+            let ended = state.ended.back()?;
+            let text = format!("{} {}", ended.text, rng.pick(SENTENCES)).trim_start().to_owned();
+            Some((update(ended, "response", "in_progress", &text, timestamp), "after-end"))
+        }
+        1 => {
+            let conversation = state.conversations.iter_mut().find(|c| !c.text.is_empty())?;
+            // The text starts over instead of growing: the checker follows the new text from here.
+            conversation.text = format!("Correction: {}", rng.pick(SENTENCES));
+            Some((update(conversation, "response", "in_progress", &conversation.text, timestamp), "text-not-appended"))
+        }
+        _ => {
+            let conversation = state.conversations.first_mut()?;
+            grow(rng, &mut conversation.text);
+            let mut moved = conversation.clone();
+            moved.thread_id.push_str("-other");
+            Some((update(&moved, "response", "in_progress", &conversation.text, timestamp), "thread-changed"))
+        }
+    }
 }
 
 fn health(rng: &mut Rng, state: &mut State) -> Value {
@@ -431,20 +562,51 @@ fn simulation(rng: &mut Rng, state: &mut State) -> Value {
     }
 }
 
-fn stream(rng: &mut Rng, state: &mut State) -> Value {
+/// The next stream message: a session opening, a request, the reply to the oldest waiting
+/// request of a kind, or chat. A `corrupt` request is not waited for, and a session is not
+/// opened by a message that could be corrupted.
+fn stream(rng: &mut Rng, state: &mut State, corrupt: bool) -> Value {
     state.tick(rng);
-    let session = format!("session-{:04x}", rng.below(0x1_0000));
     let millis = (state.clock * 1000.0).round() as u64;
     let iso = format!("{}Z", state.iso());
-    match rng.below(10) {
-        0..=2 => json!({"type": "ping", "session_id": session, "timestamp": millis}),
-        3..=5 => json!({"type": "pong", "session_id": session, "timestamp": iso}),
-        6 => json!({"type": "chat", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
-        7 => json!({"type": "chat_message", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
-        8 => {
-            json!({"type": "transcription_result", "session_id": session, "transcript": "hello there, can you hear me", "timestamp": iso})
+    if !corrupt && (state.sessions.is_empty() || (state.sessions.len() < 8 && rng.below(20) == 0)) {
+        let session = format!("session-{:04x}", rng.below(0x1_0000));
+        state.sessions.push(session.clone());
+        let message = format!("Connected to session {session}");
+        return json!({"type": "connection_established", "session_id": session, "message": message, "timestamp": iso});
+    }
+    let Some(session) = state.sessions.get(rng.below(state.sessions.len().max(1) as u64) as usize).cloned() else {
+        return json!({"type": "chat", "session_id": "session-0000", "message": *rng.pick(SENTENCES), "timestamp": iso});
+    };
+    let roll = rng.below(10);
+    let slot = match roll {
+        0..=1 | 5..=6 => 0,
+        2 | 7 => 1,
+        _ => 2,
+    };
+    let (request, reply) = REQUESTS[slot];
+    match roll {
+        // A reply, when a request of its kind waits (else the request).
+        5..=7 | 9 if !state.waiting[slot].is_empty() => {
+            let asked = state.waiting[slot].pop_front().expect("not empty");
+            match reply {
+                "transcription_result" => {
+                    json!({"type": reply, "session_id": asked, "transcript": "hello there, can you hear me", "timestamp": iso})
+                }
+                _ => json!({"type": reply, "session_id": asked, "timestamp": millis}),
+            }
         }
-        _ => json!({"type": "audio_received", "session_id": session, "timestamp": millis}),
+        0..=2 | 5..=7 | 9 => {
+            if !corrupt {
+                state.waiting[slot].push_back(session.clone());
+            }
+            match request {
+                "ping" => json!({"type": "ping", "session_id": session, "timestamp": millis}),
+                _ => json!({"type": request, "session_id": session, "data": base64(&rng.bytes(48)), "timestamp": iso}),
+            }
+        }
+        3 => json!({"type": "chat", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
+        _ => json!({"type": "chat_message", "session_id": session, "message": *rng.pick(SENTENCES), "timestamp": iso}),
     }
 }
 

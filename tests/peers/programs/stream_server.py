@@ -1,7 +1,9 @@
 """A Python `websockets` server of the session streaming API (`/api/stream/ws/{session_id}`), as
 the stream seed's backend behaves: `connection_established` first, then one reply per message
 (`pong`, `audio_received`, `video_received`, `transcription_result`, `chat_message`; `error` for
-anything it cannot take). It writes what it sent as ground truth; all of it is valid.
+anything it cannot take). It writes what it sent as ground truth; all of it is valid on its own,
+and each reply says which of the client's messages it answers (`answers`, the client's `seq`):
+a reply to a message that is not valid answers no request under the pairing rules.
 
 Usage: stream_server.py PORT TRUTH [LOG]   (with LOG, websockets' DEBUG lines go to that file)
 """
@@ -25,6 +27,9 @@ REPLIES = {
     "transcription_request": {"type": "transcription_result", "transcript": "hello"},
 }
 
+# The replies that answer a request of their kind (`error` answers any, and is never unsolicited).
+PAIRED_REPLIES = {reply["type"] for reply in REPLIES.values()}
+
 
 def reply_to(text, session_id):
     try:
@@ -44,11 +49,13 @@ def reply_to(text, session_id):
 async def main(port, truth_path):
     truth = Truth(truth_path, "websockets server")
 
-    async def send(socket, message, seq):
+    async def send(socket, message, seq, answers=None):
         text = json.dumps(message)
         await socket.send(text)
         # The logger shortens what it logs past WEBSOCKETS_MAX_LOG_SIZE characters.
-        truth.sent("valid", message["type"], seq=seq, shortened=len(repr(text)) > MAX_LOG_SIZE)
+        pairs = message["type"] in PAIRED_REPLIES
+        extra = {"answers": answers} if pairs else {}
+        truth.sent("valid", message["type"], seq=seq, shortened=len(repr(text)) > MAX_LOG_SIZE, **extra)
 
     async def handler(socket):
         session_id = socket.request.path.split("?")[0].rsplit("/", 1)[-1]
@@ -57,7 +64,7 @@ async def main(port, truth_path):
         seq = 0
         async for text in socket:
             seq += 1
-            await send(socket, reply_to(text, session_id), seq + 0.5)
+            await send(socket, reply_to(text, session_id), seq + 0.5, answers=seq)
 
     async with websockets.serve(handler, "127.0.0.1", port):
         await asyncio.Future()
