@@ -332,7 +332,7 @@ fn the_fast_path_decodes_exactly_like_the_located_path() {
         for variant in variants {
             let fast = eventwire::decode(&variant);
             assert_eq!(fast, eventwire::decode::decode_located(&variant), "{}: {variant}", path.display());
-            let checked = eventwire::check(&variant, None);
+            let checked = eventwire::check(&variant, None).map(eventwire::Checked::without_notes);
             assert_eq!(checked, fast.as_ref().map(eventwire::Checked::of).map_err(Clone::clone), "{variant}");
             compared += 1;
         }

@@ -54,16 +54,52 @@ fn update(status: &str, kind: &str, message: &str, id: &str) -> Value {
 /// `responding`, `in_progress` while the text streams, `completed`), then a second conversation
 /// that ends in an error.
 fn assistant_script() -> Vec<Msg> {
-    let subscribe = json!({"channel": "subscription", "payload": {"action": "subscribe", "channel": "user_session_abc123"}});
+    let subscribe =
+        json!({"channel": "subscription", "payload": {"action": "subscribe", "channel": "user_session_abc123"}});
     vec![
         msg("subscribe", subscribe, true, 0.0),
-        msg("started", update("started", "status", "Assistant is processing your request...", "unique-message-id"), false, 0.1),
-        msg("processing", update("processing", "tool", "Executing weather check for Makati", "unique-message-id"), false, 0.2),
-        msg("responding", update("responding", "status", "Assistant is responding...", "unique-message-id"), false, 0.3),
-        msg("streamed", update("in_progress", "response", "Current weather in Makati: ", "unique-message-id"), false, 0.4),
-        msg("streamed-more", update("in_progress", "response", "Current weather in Makati: 31 C", "unique-message-id"), false, 0.5),
-        msg("completed", update("completed", "response", "Current weather in Makati: 31 C and sunny.", "unique-message-id"), false, 0.6),
-        msg("second-started", update("started", "status", "Assistant is processing your request...", "m-2"), false, 0.7),
+        msg(
+            "started",
+            update("started", "status", "Assistant is processing your request...", "unique-message-id"),
+            false,
+            0.1,
+        ),
+        msg(
+            "processing",
+            update("processing", "tool", "Executing weather check for Makati", "unique-message-id"),
+            false,
+            0.2,
+        ),
+        msg(
+            "responding",
+            update("responding", "status", "Assistant is responding...", "unique-message-id"),
+            false,
+            0.3,
+        ),
+        msg(
+            "streamed",
+            update("in_progress", "response", "Current weather in Makati: ", "unique-message-id"),
+            false,
+            0.4,
+        ),
+        msg(
+            "streamed-more",
+            update("in_progress", "response", "Current weather in Makati: 31 C", "unique-message-id"),
+            false,
+            0.5,
+        ),
+        msg(
+            "completed",
+            update("completed", "response", "Current weather in Makati: 31 C and sunny.", "unique-message-id"),
+            false,
+            0.6,
+        ),
+        msg(
+            "second-started",
+            update("started", "status", "Assistant is processing your request...", "m-2"),
+            false,
+            0.7,
+        ),
         msg("second-error", update("error", "error", "Error description", "m-2"), false, 0.8),
     ]
 }
@@ -197,11 +233,17 @@ fn latency_is_the_time_from_request_to_reply() {
         let (bytes, format) = write(&stream_script(), written, STREAM_URL);
         let (_, report) = validate(bytes, format, Options::default());
         let latency = &report.summary.latency;
-        for (request, micros) in [("ping", 4_000u64), ("audio", 10_000), ("transcription_request", 500_000), ("video", 200_000)] {
+        for (request, micros) in
+            [("ping", 4_000u64), ("audio", 10_000), ("transcription_request", 500_000), ("video", 200_000)]
+        {
             let kind = &latency[request];
             assert_eq!((kind.answered, kind.unanswered), (1, 0), "{written:?} {request}");
             if written == Written::Jsonl {
-                assert_eq!((kind.count, kind.percentile(50.0)), (0, None), "{written:?}: JSON Lines carry no capture time");
+                assert_eq!(
+                    (kind.count, kind.percentile(50.0)),
+                    (0, None),
+                    "{written:?}: JSON Lines carry no capture time"
+                );
                 continue;
             }
             assert_eq!(kind.count, 1, "{written:?} {request}");
@@ -247,12 +289,26 @@ fn assistant_faults() -> Vec<(&'static str, Vec<Msg>, Vec<Expect>)> {
     let script = assistant_script;
     vec![
         ("start dropped", without(script(), "started"), vec![("processing", "conversation-start", E, W)]),
-        ("end duplicated", again(script(), "completed", "completed-again"), vec![("completed-again", "after-end", E, E)]),
+        (
+            "end duplicated",
+            again(script(), "completed", "completed-again"),
+            vec![("completed-again", "after-end", E, E)],
+        ),
         (
             "an update after the end",
             {
                 let mut s = script();
-                let late = msg("late", update("in_progress", "response", "Current weather in Makati: 31 C and sunny. Also", "unique-message-id"), false, 0.65);
+                let late = msg(
+                    "late",
+                    update(
+                        "in_progress",
+                        "response",
+                        "Current weather in Makati: 31 C and sunny. Also",
+                        "unique-message-id",
+                    ),
+                    false,
+                    0.65,
+                );
                 s.insert(at(&s, "completed") + 1, late);
                 s
             },
@@ -369,7 +425,8 @@ fn every_planted_fault_is_reported_at_its_message_as_protocol_md_grades_it() {
                 let (bytes, format) = write(&script, written, url);
                 let (findings, report) = validate(bytes, format, Options::default());
                 assert_eq!(conversation_findings(&findings), expected, "{name}, {written:?}: {findings:#?}");
-                let others: Vec<_> = findings.iter().filter(|f| !CONVERSATION_CHECKS.contains(&f.check.code())).collect();
+                let others: Vec<_> =
+                    findings.iter().filter(|f| !CONVERSATION_CHECKS.contains(&f.check.code())).collect();
                 assert!(others.is_empty(), "{name}, {written:?}: only the planted fault: {others:#?}");
                 // An error makes its message invalid, like an error of its type; a warning does not.
                 let errors: std::collections::BTreeSet<_> =
@@ -400,7 +457,8 @@ fn findings_name_the_other_message() {
 #[test]
 fn the_cap_on_open_conversations_is_a_finding() {
     let ids = ["a", "b", "c", "d", "e"];
-    let mut script: Vec<Msg> = ids.iter().map(|id| msg("start", update("started", "status", "x", id), false, 0.0)).collect();
+    let mut script: Vec<Msg> =
+        ids.iter().map(|id| msg("start", update("started", "status", "x", id), false, 0.0)).collect();
     script.extend(ids.iter().map(|id| msg("end", update("completed", "response", "done", id), false, 1.0)));
     let (bytes, format) = write(&script, Written::Har, ASSISTANT_URL);
     let (findings, report) = validate(bytes, format, Options { max_open: 3, ..Options::default() });
@@ -444,8 +502,11 @@ fn generated_captures_agree_with_their_ground_truth() {
         assert!(runs[0] == runs[1], "{format:?}: --jobs 1 and 3 give the same events");
         let findings: Vec<&Finding> =
             runs[0].iter().filter_map(|e| if let Event::Finding(f) = e { Some(f) } else { None }).collect();
-        let mut errors: Vec<usize> =
-            findings.iter().filter(|f| f.severity == Severity::Error).filter_map(|f| f.location.message_index).collect();
+        let mut errors: Vec<usize> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .filter_map(|f| f.location.message_index)
+            .collect();
         errors.dedup();
         let mut expected: Vec<usize> = truth.invalid.iter().chain(&truth.conversation).map(|(i, _)| *i).collect();
         expected.sort_unstable();
@@ -460,10 +521,7 @@ fn generated_captures_agree_with_their_ground_truth() {
         }
         // Warnings only where the capture is cut: conversations and requests open at its end.
         for finding in findings.iter().filter(|f| f.severity == Severity::Warning) {
-            assert!(
-                ["conversation-open", "unanswered"].contains(&finding.check.code()),
-                "{format:?}: {finding:#?}"
-            );
+            assert!(["conversation-open", "unanswered"].contains(&finding.check.code()), "{format:?}: {finding:#?}");
         }
     }
 }

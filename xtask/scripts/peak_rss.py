@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Peak memory of `eventwire validate` as the input grows: streams generated JSON Lines and HAR
 captures of increasing size into `eventwire validate -`, and validates JSON Lines files of the
-same sizes (read in parts by both cores), and prints the peak RSS of each run. Memory is flat
-when the peak does not grow with the input.
+same sizes (read in parts by both cores), and streams ever new conversations (`convs`: a
+million at 550 MiB, which the rules across messages follow and drop at their end), and prints
+the peak RSS of each run. Memory is flat when the peak does not grow with the input.
 
 The peak comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child spawned
 straight from Python would report Python's own memory, which the kernel carries across exec.
@@ -53,9 +54,30 @@ def har_parts():
     return head, json.dumps(entry, separators=(",", ":")).encode(), b"]}}\n"
 
 
+def conversation_chunks():
+    """JSON Lines of ever new assistant conversations (started, streamed, completed, each with
+    its own `message_id`) and answered stream pings, in chunks: what the conversation rules must
+    follow without holding on to ended ones."""
+    number = 0
+    while True:
+        lines, length = [], 0
+        while length < CHUNK:
+            number += 1
+            for status, kind, text, final in (("started", "status", "Thinking", False), ("in_progress", "response", "Hel", False), ("completed", "response", "Hello", True)):
+                payload = {"message": text, "timestamp": 1, "status": status, "type": kind, "final_message": final, "message_id": f"m{number}", "thread_id": "t"}
+                lines.append(json.dumps({"channel": "c", "payload": payload}, separators=(",", ":")).encode() + b"\n")
+            session = f"s{number % 1000}"
+            lines.append(b'{"type":"ping","session_id":"%s","timestamp":1}\n{"type":"pong","session_id":"%s","timestamp":1}\n' % (session.encode(), session.encode()))
+            length += sum(len(line) for line in lines[-4:])
+        yield b"".join(lines)
+
+
 def run(binary, size, parts):
-    """Streams about `size` bytes into `binary validate -`; returns (bytes, seconds, peak KiB)."""
+    """Streams about `size` bytes into `binary validate -`; returns (bytes, seconds, peak KiB).
+    `parts` is (head, body, tail), the body repeated; or (head, chunks, tail), with the chunks
+    an iterator of bodies."""
     head, body, tail = parts
+    bodies = iter(lambda: body, None) if isinstance(body, bytes) else body
     process = subprocess.Popen(
         [TIME, "-f", "peak-kib %M", binary, "validate", "--format", "json", "-"],
         stdin=subprocess.PIPE,
@@ -76,8 +98,9 @@ def run(binary, size, parts):
     while written < size:
         if not first and head:
             process.stdin.write(b",")
-        process.stdin.write(body)
-        written += len(body)
+        chunk = next(bodies)
+        process.stdin.write(chunk)
+        written += len(chunk)
         first = False
     process.stdin.write(tail)
     process.stdin.close()
@@ -128,6 +151,8 @@ def main():
         ("jsonl", args.jsonl_gb, lambda size: run(args.binary, size, jsonl)),
         ("file", args.jsonl_gb, lambda size: run_file(args.binary, size, jsonl[1], file)),
         ("har", args.har_gb, lambda size: run(args.binary, size, har)),
+        # 10⁶ conversations are about 550 MiB of these lines.
+        ("convs", max(args.jsonl_gb, 0.6), lambda size: run(args.binary, size, (b"", conversation_chunks(), b""))),
     ]
     print(f"{'input':<6} {'size':>10} {'messages':>12} {'seconds':>8} {'MB/s':>7} {'peak RSS':>10} {'exit':>4}")
     for name, gigabytes, measure in runs:

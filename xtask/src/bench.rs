@@ -142,7 +142,8 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             if tool.role == Role::Validator {
                 // eventwire checks the rules across messages as well: it must also find the
                 // planted conversation faults, which no schema validator can see.
-                let expected = if tool.name.starts_with("eventwire") { &truth.with_conversations } else { &truth.invalid };
+                let expected =
+                    if tool.name.starts_with("eventwire") { &truth.with_conversations } else { &truth.invalid };
                 agree(tool.name, capture, &verdicts, expected)?;
             }
             inputs.push(path);
@@ -458,7 +459,8 @@ fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow
     }
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path)?)?;
     let invalid = Truth::invalid_indexes(&truth)?;
-    let mut with_conversations: Vec<usize> = invalid.iter().copied().chain(Truth::conversation_indexes(&truth)?).collect();
+    let mut with_conversations: Vec<usize> =
+        invalid.iter().copied().chain(Truth::conversation_indexes(&truth)?).collect();
     with_conversations.sort_unstable();
     Ok((path, Expected { invalid, with_conversations }))
 }

@@ -251,7 +251,8 @@ struct Conversation {
 }
 
 /// The stream requests the sample sends, and the reply to each.
-const REQUESTS: [(&str, &str); 3] = [("ping", "pong"), ("audio", "audio_received"), ("transcription_request", "transcription_result")];
+const REQUESTS: [(&str, &str); 3] =
+    [("ping", "pong"), ("audio", "audio_received"), ("transcription_request", "transcription_result")];
 
 impl State {
     fn tick(&mut self, rng: &mut Rng) -> f64 {
@@ -353,7 +354,7 @@ fn assistant(rng: &mut Rng, state: &mut State, corrupt: bool) -> Value {
             thread_id: format!("thread_{:06x}", rng.below(0x100_0000)),
             text: String::new(),
         };
-        let value = update(&conversation, "status", "started", *rng.pick(SENTENCES), timestamp);
+        let value = update(&conversation, "status", "started", rng.pick::<&str>(SENTENCES), timestamp);
         if !corrupt {
             state.conversations.push(conversation);
         }

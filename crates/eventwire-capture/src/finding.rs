@@ -172,7 +172,9 @@ impl Check {
                 "An `in_progress` text that does not start with the previous one, or a `completed` text that does not start with the last `in_progress` text."
             }
             Check::ThreadChanged => "A `thread_id` that changes within an assistant conversation.",
-            Check::ConversationOpen => "An assistant conversation still open when its socket or the capture ends (a warning: captures get cut).",
+            Check::ConversationOpen => {
+                "An assistant conversation still open when its socket or the capture ends (a warning: captures get cut)."
+            }
             Check::UnsolicitedReply => {
                 "A stream reply (`pong`, `audio_received`, …) with no request of its kind waiting: an error where the capture holds both directions of the socket from its opening, else a warning."
             }
@@ -180,8 +182,12 @@ impl Check {
             Check::FirstServerMessage => {
                 "A stream socket whose first server message is not `connection_established`: an error where the capture holds both directions of the socket from its opening, else a warning."
             }
-            Check::SessionMismatch => "A stream `session_id` that is not the `{session_id}` of its socket's URL `/api/stream/ws/{session_id}`.",
-            Check::MaxOpen => "More conversations, waiting requests and stream sessions at once than --max-open: the oldest are dropped.",
+            Check::SessionMismatch => {
+                "A stream `session_id` that is not the `{session_id}` of its socket's URL `/api/stream/ws/{session_id}`."
+            }
+            Check::MaxOpen => {
+                "More conversations, waiting requests and stream sessions at once than --max-open: the oldest are dropped."
+            }
         }
     }
 }

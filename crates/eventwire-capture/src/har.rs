@@ -327,7 +327,8 @@ impl Socket {
         self.family_hint = Socket::family_of(&url);
         self.polling = PollingUrl::of(&url);
         self.sid = polling::sid_of(&url).filter(|_| self.socket_io);
-        self.session = url_path(&url).and_then(|path| eventwire::stream::PAIRING.session_in_path(path)).map(str::to_owned);
+        self.session =
+            url_path(&url).and_then(|path| eventwire::stream::PAIRING.session_in_path(path)).map(str::to_owned);
         self.url = Some(url);
         self.contexts = Default::default();
     }

@@ -34,8 +34,7 @@ impl Decoded {
     /// tells nothing more of it (no direction, socket or attachments: JSON Lines).
     pub(crate) fn is_quiet(&self) -> bool {
         self.turn.is_none()
-            && self
-                .unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
+            && self.unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
     }
 
     /// The message's type, when it [is quiet](Self::is_quiet): all that is left to do with it.
@@ -59,7 +58,7 @@ pub(crate) fn decode(text: &str, family: Option<Family>) -> Decoding {
         kind,
         unix_seconds: kind.family.unix_seconds_pointer().zip(facts.unix_seconds),
         attachment: facts.attachment.and_then(|num| usize::try_from(num).ok()),
-        turn: conversation::turn(kind, text),
+        turn: conversation::turn(kind, text, &facts.notes),
     })
 }
 

@@ -7,6 +7,10 @@
 //! keys: names, renames, defaults, unknown and duplicate fields. The twins of strings check
 //! them in place without copying, so a valid message is checked without an allocation.
 //!
+//! A field marked `#[twin(note = N)]` keeps where its value lies in the message text (when the
+//! layout reads it) in [`Facts::notes`](crate::twin::Facts) slot `N`: the values the
+//! conversation rules read, found while checking, not by a second pass.
+//!
 //! For an enum of unit variants (which deserializes without allocating), the twin is the enum
 //! itself.
 //!
@@ -18,7 +22,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, parse_macro_input};
 
 /// Implements `crate::twin::HasTwin` (and the twin's `crate::twin::HasFacts`); see the crate
 /// documentation.
-#[proc_macro_derive(Twin)]
+#[proc_macro_derive(Twin, attributes(twin))]
 pub fn derive_check(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     match expand(&input) {
@@ -61,9 +65,21 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             // A field type that names the struct itself (its tag, `Tag<HealthScore>`) must name
             // the type and not the twin, which shadows it inside the block.
             let types: Vec<_> = fields.named.iter().map(|field| outside(&field.ty, name)).collect();
+            let twin_types: Vec<_> = fields
+                .named
+                .iter()
+                .zip(&types)
+                .map(|(field, ty)| {
+                    let twin = quote! { <#ty as crate::twin::HasTwin>::Twin };
+                    Ok(match note(&field.attrs)? {
+                        Some(slot) => quote! { crate::twin::Noted<#twin, { #slot }> },
+                        None => twin,
+                    })
+                })
+                .collect::<syn::Result<_>>()?;
             let names: Vec<_> = fields.named.iter().map(|field| field.ident.as_ref()).collect();
             let field_attrs = fields.named.iter().map(|field| serde_attributes(&field.attrs));
-            let layout = layout(name, &input.attrs, fields, &types);
+            let layout = layout(name, &input.attrs, fields, &types, &twin_types);
             Ok(quote! {
                 const _: () = {
                     #[doc(hidden)]
@@ -71,7 +87,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     #[derive(::serde::Deserialize)]
                     #(#struct_attrs)*
                     pub struct #twin {
-                        #( #(#field_attrs)* pub #names: <#types as crate::twin::HasTwin>::Twin, )*
+                        #( #(#field_attrs)* pub #names: #twin_types, )*
                     }
 
                     // `self::` names the type itself: the twin is not a module item.
@@ -105,16 +121,24 @@ fn layout(
     struct_attrs: &[Attribute],
     fields: &syn::FieldsNamed,
     types: &[proc_macro2::TokenStream],
+    twin_types: &[proc_macro2::TokenStream],
 ) -> proc_macro2::TokenStream {
     let members: Option<Vec<Member>> = struct_layout_is_plain(struct_attrs)
-        .then(|| fields.named.iter().zip(types).map(|(field, ty)| member(field, ty)).collect::<Option<_>>())
+        .then(|| {
+            fields
+                .named
+                .iter()
+                .zip(types.iter().zip(twin_types))
+                .map(|(field, (ty, twin))| member(field, ty, twin))
+                .collect::<Option<_>>()
+        })
         .flatten();
     let (keyed, leftovers): (Vec<_>, Vec<_>) = members.iter().flatten().partition(|member| !member.flatten);
     let (Some(_), [] | [_]) = (&members, leftovers.as_slice()) else {
         return quote! { impl crate::twin::layout::Layout for #twin {} };
     };
     let names: Vec<_> = keyed.iter().map(|member| member.name).collect();
-    let types = keyed.iter().map(|member| member.ty);
+    let twin_types = keyed.iter().map(|member| member.twin);
     let keys = keyed.iter().map(|member| &member.key);
     let literals = keyed.iter().map(|member| format!("\"{}\"", member.key));
     let values = keyed.iter().map(|member| {
@@ -143,7 +167,7 @@ fn layout(
                 reader.open(b'{')?;
                 let mut first = true;
                 #(
-                    let mut #names: ::core::option::Option<<#types as crate::twin::HasTwin>::Twin> =
+                    let mut #names: ::core::option::Option<#twin_types> =
                         if reader.key(&mut first, #literals) {
                             ::core::option::Option::Some(crate::twin::layout::Layout::read(reader)?)
                         } else {
@@ -181,6 +205,8 @@ fn layout(
 struct Member<'a> {
     name: &'a syn::Ident,
     ty: &'a proc_macro2::TokenStream,
+    /// Its twin's type.
+    twin: &'a proc_macro2::TokenStream,
     /// The key on the wire.
     key: String,
     /// Whether serde lets the key be absent (an `Option`, or `#[serde(default)]`).
@@ -200,7 +226,11 @@ fn struct_layout_is_plain(attrs: &[Attribute]) -> bool {
 }
 
 /// The field as the layout reads it, or `None` when serde reads it in a way the layout doesn't.
-fn member<'a>(field: &'a syn::Field, ty: &'a proc_macro2::TokenStream) -> Option<Member<'a>> {
+fn member<'a>(
+    field: &'a syn::Field,
+    ty: &'a proc_macro2::TokenStream,
+    twin: &'a proc_macro2::TokenStream,
+) -> Option<Member<'a>> {
     let name = field.ident.as_ref()?;
     let (mut key, mut default, mut flatten) = (name.to_string().trim_start_matches("r#").to_owned(), false, false);
     for attr in serde_attributes(&field.attrs) {
@@ -220,7 +250,7 @@ fn member<'a>(field: &'a syn::Field, ty: &'a proc_macro2::TokenStream) -> Option
         })
         .ok()?;
     }
-    Some(Member { name, ty, key, optional: default || is_option(&field.ty), flatten })
+    Some(Member { name, ty, twin, key, optional: default || is_option(&field.ty), flatten })
 }
 
 /// `ty` with every bare mention of `name` written `self::name`: inside the block that holds
@@ -262,6 +292,22 @@ fn outside(ty: &syn::Type, name: &syn::Ident) -> proc_macro2::TokenStream {
 fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.qself.is_none()
         && path.path.segments.last().is_some_and(|segment| segment.ident == "Option"))
+}
+
+/// The slot of `#[twin(note = SLOT)]` among `attrs`, if there is one.
+fn note(attrs: &[Attribute]) -> syn::Result<Option<syn::Expr>> {
+    let mut slot = None;
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("twin")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("note") {
+                slot = Some(meta.value()?.parse::<syn::Expr>()?);
+                Ok(())
+            } else {
+                Err(meta.error("expected `note = SLOT`"))
+            }
+        })?;
+    }
+    Ok(slot)
 }
 
 /// The `#[serde(...)]` attributes among `attrs`: the twin must read keys exactly as the type.

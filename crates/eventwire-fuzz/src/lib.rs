@@ -13,11 +13,28 @@ pub fn decode_and_check(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let decoded = eventwire::decode(text);
     let checked = eventwire::check(text, None);
+    if let Ok(checked) = &checked {
+        notes_are_where_the_rules_look(text, checked);
+    }
     assert_eq!(
-        checked,
+        checked.map(Checked::without_notes),
         decoded.as_ref().map(Checked::of).map_err(Clone::clone),
         "check and decode disagree on {text:?}"
     );
+}
+
+/// Each value the check noted for the conversation rules is the value at the pointer the
+/// registry names for its slot.
+pub fn notes_are_where_the_rules_look(text: &str, checked: &Checked) {
+    let value: serde_json::Value = serde_json::from_str(text).expect("a valid message is JSON");
+    let pointers = checked.kind.family.conversation().note_pointers();
+    for (slot, span) in checked.facts.notes.iter().enumerate() {
+        let Some(span) = span else { continue };
+        let pointer = pointers[slot]
+            .unwrap_or_else(|| panic!("slot {slot} noted, but the family's rules read nothing there: {text:?}"));
+        let noted: serde_json::Value = serde_json::from_str(&text[span.clone()]).expect("a noted value is JSON");
+        assert_eq!(Some(&noted), value.pointer(pointer), "slot {slot} ({pointer}) of {text:?}");
+    }
 }
 
 /// How the first byte of a capture input says to read it.

@@ -121,6 +121,7 @@ pub enum SubscriptionAction {
 #[serde(deny_unknown_fields)]
 pub struct StatusMessage {
     /// The session channel the update is published on.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Key as usize))]
     pub channel: SessionChannel,
     /// The update.
     pub payload: StatusUpdate,
@@ -145,6 +146,7 @@ pub struct StatusUpdate {
     /// When the update was sent, in Unix seconds.
     pub timestamp: UnixTime,
     /// `started` or `responding`.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Status as usize))]
     pub status: StatusPhase,
     /// Always `status`.
     #[serde(rename = "type")]
@@ -152,8 +154,10 @@ pub struct StatusUpdate {
     /// Always `false`.
     pub final_message: Flag<false>,
     /// The assistant message this update belongs to.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::SubKey as usize))]
     pub message_id: Id,
     /// The conversation thread.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Fixed as usize))]
     pub thread_id: Id,
 }
 
@@ -182,6 +186,7 @@ pub enum StatusPhase {
 #[serde(deny_unknown_fields)]
 pub struct ToolMessage {
     /// The session channel the update is published on.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Key as usize))]
     pub channel: SessionChannel,
     /// The update.
     pub payload: ToolUpdate,
@@ -206,6 +211,7 @@ pub struct ToolUpdate {
     /// When the update was sent, in Unix seconds.
     pub timestamp: UnixTime,
     /// Always `processing`.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Status as usize))]
     pub status: ProcessingStatus,
     /// Always `tool`.
     #[serde(rename = "type")]
@@ -213,8 +219,10 @@ pub struct ToolUpdate {
     /// Always `false`.
     pub final_message: Flag<false>,
     /// The assistant message this update belongs to.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::SubKey as usize))]
     pub message_id: Id,
     /// The conversation thread.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Fixed as usize))]
     pub thread_id: Id,
 }
 
@@ -230,6 +238,7 @@ pub struct ToolUpdate {
 #[serde(deny_unknown_fields)]
 pub struct ResponseMessage {
     /// The session channel the update is published on.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Key as usize))]
     pub channel: SessionChannel,
     /// The update.
     pub payload: ResponseUpdate,
@@ -292,10 +301,12 @@ impl ResponseUpdate {
 #[serde(deny_unknown_fields)]
 struct ResponseUpdateFields {
     /// The response text.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Text as usize))]
     message: String,
     /// When the update was sent, in Unix seconds.
     timestamp: UnixTime,
     /// `in_progress` or `completed`.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Status as usize))]
     status: ResponseStatus,
     /// Always `response`.
     #[serde(rename = "type")]
@@ -303,8 +314,10 @@ struct ResponseUpdateFields {
     /// True exactly when `status` is `completed`.
     final_message: bool,
     /// The assistant message this update belongs to.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::SubKey as usize))]
     message_id: Id,
     /// The conversation thread.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Fixed as usize))]
     thread_id: Id,
 }
 
@@ -434,6 +447,7 @@ impl ResponseStatus {
 #[serde(deny_unknown_fields)]
 pub struct ErrorMessage {
     /// The session channel the update is published on.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Key as usize))]
     pub channel: SessionChannel,
     /// The update.
     pub payload: ErrorUpdate,
@@ -458,6 +472,7 @@ pub struct ErrorUpdate {
     /// When the update was sent, in Unix seconds.
     pub timestamp: UnixTime,
     /// Always `error`.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Status as usize))]
     pub status: ErrorStatus,
     /// Always `error`.
     #[serde(rename = "type")]
@@ -468,8 +483,10 @@ pub struct ErrorUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_message: Option<bool>,
     /// The assistant message this update belongs to.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::SubKey as usize))]
     pub message_id: Id,
     /// The conversation thread.
+    #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Fixed as usize))]
     pub thread_id: Id,
 }
 
@@ -515,14 +532,14 @@ mod twins {
     impl crate::twin::layout::Layout for ResponseUpdateTwin {
         fn read(reader: &mut crate::twin::layout::TokenReader<'_>) -> Option<Self> {
             let fields = <<ResponseUpdateFields as HasTwin>::Twin as crate::twin::layout::Layout>::read(reader)?;
-            consistent(fields.final_message, fields.status).then_some(ResponseUpdateTwin(fields))
+            consistent(fields.final_message, fields.status.value).then_some(ResponseUpdateTwin(fields))
         }
     }
 
     impl<'de> Deserialize<'de> for ResponseUpdateTwin {
         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let fields = <ResponseUpdateFields as HasTwin>::Twin::deserialize(deserializer)?;
-            match inconsistency(fields.final_message, fields.status) {
+            match inconsistency(fields.final_message, fields.status.value) {
                 None => Ok(ResponseUpdateTwin(fields)),
                 Some(why) => Err(serde::de::Error::custom(why)),
             }

@@ -6,6 +6,26 @@
 
 use crate::registry::{Family, MessageKind};
 
+/// The values the conversation rules read, as slots of `Facts::notes` (under the `check`
+/// feature): a sequence's status, its two key values, its fixed value and its text; a
+/// pairing's session in [`Note::Key`]. Fields are marked with their slot beside the types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    /// [`Sequence::status`].
+    Status = 0,
+    /// The first of [`Sequence::key`], or [`Pairing::session`].
+    Key = 1,
+    /// The second of [`Sequence::key`].
+    SubKey = 2,
+    /// The first of [`Sequence::fixed`].
+    Fixed = 3,
+    /// [`Sequence::text`].
+    Text = 4,
+}
+
+/// How many [`Note`] slots there are.
+pub const NOTES: usize = 5;
+
 /// How a family's messages relate to each other across a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conversation {
@@ -15,6 +35,25 @@ pub enum Conversation {
     Sequence(&'static Sequence),
     /// Requests are answered by replies ([`Pairing`]).
     Pairing(&'static Pairing),
+}
+
+impl Conversation {
+    /// The JSON Pointer each [`Note`] slot stands for in this family's messages, if any.
+    pub fn note_pointers(self) -> [Option<&'static str>; NOTES] {
+        let mut pointers = [None; NOTES];
+        match self {
+            Conversation::Alone => {}
+            Conversation::Sequence(sequence) => {
+                pointers[Note::Status as usize] = Some(sequence.status);
+                pointers[Note::Key as usize] = sequence.key.first().copied();
+                pointers[Note::SubKey as usize] = sequence.key.get(1).copied();
+                pointers[Note::Fixed as usize] = sequence.fixed.first().copied();
+                pointers[Note::Text as usize] = Some(sequence.text);
+            }
+            Conversation::Pairing(pairing) => pointers[Note::Key as usize] = Some(pairing.session),
+        }
+        pointers
+    }
 }
 
 /// Conversations made of a sequence of messages: one starts, others continue it, one ends it.
@@ -119,7 +158,7 @@ pub enum Role {
 
 impl Family {
     /// How this family's messages relate across a capture.
-    pub fn conversation(self) -> Conversation {
+    pub const fn conversation(self) -> Conversation {
         match self {
             Family::Assistant => Conversation::Sequence(&crate::assistant::SEQUENCE),
             Family::Stream => Conversation::Pairing(&crate::stream::PAIRING),
@@ -132,7 +171,75 @@ impl Sequence {
     /// The step of a message of type `tag` with status `status`.
     pub fn step(&self, tag: &str, status: &str) -> Option<&'static Step> {
         let steps: &'static [Step] = self.steps;
-        steps.iter().find(|step| step.tag == tag && step.status == status)
+        steps.iter().find(|step| step.status == status && step.tag == tag)
+    }
+}
+
+/// Whether two strings are equal, in a `const` context.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `list` holds `tag`, in a `const` context.
+const fn holds(list: &[&str], tag: &str) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        if same(list[i], tag) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+impl Role {
+    /// The part the message type `tag` of `family` plays in its family's conversation rules
+    /// (computed once, into its registry row: [`MessageKind::role`]).
+    pub const fn of(family: Family, tag: &str) -> Role {
+        match family.conversation() {
+            Conversation::Alone => Role::Alone,
+            Conversation::Sequence(sequence) => {
+                let mut i = 0;
+                while i < sequence.steps.len() {
+                    if same(sequence.steps[i].tag, tag) {
+                        return Role::Step(sequence);
+                    }
+                    i += 1;
+                }
+                Role::Alone
+            }
+            Conversation::Pairing(pairing) => {
+                let mut i = 0;
+                while i < pairing.pairs.len() {
+                    let pair = &pairing.pairs[i];
+                    if same(pair.request, tag) {
+                        return Role::Request(pairing, pair);
+                    }
+                    if holds(pair.replies, tag) {
+                        return Role::Reply(pairing, pair);
+                    }
+                    i += 1;
+                }
+                if same(pairing.answers_any, tag) {
+                    Role::AnswersAny(pairing)
+                } else if same(pairing.opening, tag) {
+                    Role::Opening(pairing)
+                } else {
+                    Role::Alone
+                }
+            }
+        }
     }
 }
 
@@ -149,30 +256,7 @@ impl Pairing {
 impl MessageKind {
     /// The part this message type plays in its family's conversation rules.
     pub fn role(&self) -> Role {
-        match self.family.conversation() {
-            Conversation::Alone => Role::Alone,
-            Conversation::Sequence(sequence) => {
-                if sequence.steps.iter().any(|step| step.tag == self.tag) {
-                    Role::Step(sequence)
-                } else {
-                    Role::Alone
-                }
-            }
-            Conversation::Pairing(pairing) => {
-                let pairs: &'static [Pair] = pairing.pairs;
-                if let Some(pair) = pairs.iter().find(|pair| pair.request == self.tag) {
-                    Role::Request(pairing, pair)
-                } else if let Some(pair) = pairs.iter().find(|pair| pair.replies.contains(&self.tag)) {
-                    Role::Reply(pairing, pair)
-                } else if pairing.answers_any == self.tag {
-                    Role::AnswersAny(pairing)
-                } else if pairing.opening == self.tag {
-                    Role::Opening(pairing)
-                } else {
-                    Role::Alone
-                }
-            }
-        }
+        self.role
     }
 
     /// The conversation rules of this message type in a sentence, for its documentation (the
@@ -287,7 +371,10 @@ mod tests {
                     assert_eq!(sequence.steps.iter().filter(|s| s.phase == Phase::Start).count(), 1);
                 }
                 Conversation::Pairing(pairing) => {
-                    let tags = pairing.pairs.iter().flat_map(|pair| std::iter::once(pair.request).chain(pair.replies.iter().copied()));
+                    let tags = pairing
+                        .pairs
+                        .iter()
+                        .flat_map(|pair| std::iter::once(pair.request).chain(pair.replies.iter().copied()));
                     for tag in tags.chain([pairing.opening, pairing.answers_any]) {
                         assert!(known(tag), "{family}: `{tag}`");
                     }

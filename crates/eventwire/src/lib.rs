@@ -37,10 +37,10 @@ mod twin;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use conversation::{Conversation, Role};
 #[cfg(feature = "check")]
 pub use decode::{Checked, check};
 pub use decode::{DecodeError, Rule, decode, decode_family, decode_value};
-pub use conversation::{Conversation, Role};
 pub use registry::{Direction, Directions, Family, MessageKind};
 pub use tag::{Tag, Tagged};
 #[cfg(feature = "check")]

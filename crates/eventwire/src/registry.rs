@@ -176,6 +176,8 @@ pub struct MessageKind {
     pub direction: Directions,
     /// The name of its Rust type, also its schema definition name.
     pub type_name: &'static str,
+    /// The part it plays in its family's conversation rules ([`crate::conversation`]).
+    pub(crate) role: crate::conversation::Role,
     pub(crate) decode: fn(Input<'_>, &'static MessageKind) -> Result<Message, DecodeError>,
     /// Checks a message as this type without building it ([`crate::check()`]).
     #[cfg(feature = "check")]
@@ -235,6 +237,10 @@ macro_rules! family {
                     tag: <$variant as $crate::Tagged>::TAG,
                     direction: $crate::registry::Directions::$direction,
                     type_name: stringify!($variant),
+                    role: $crate::conversation::Role::of(
+                        $crate::registry::Family::$family,
+                        <$variant as $crate::Tagged>::TAG,
+                    ),
                     decode: |input, kind| {
                         input.decode::<$variant>(kind).map(|message| $crate::Message::$family($enum::$variant(message)))
                     },

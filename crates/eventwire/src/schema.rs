@@ -81,7 +81,8 @@ fn finish(root: Schema, file: &str) -> Value {
 /// Appends the conversation rules of the message type named `name` (its registry row's
 /// [`MessageKind::conversation_doc`](crate::MessageKind::conversation_doc)) to its description.
 fn add_conversation_doc(name: &str, fields: &mut serde_json::Map<String, Value>) {
-    let Some(doc) = crate::registry::kinds().find(|kind| kind.type_name == name).and_then(|kind| kind.conversation_doc())
+    let Some(doc) =
+        crate::registry::kinds().find(|kind| kind.type_name == name).and_then(|kind| kind.conversation_doc())
     else {
         return;
     };

@@ -82,6 +82,7 @@ macro_rules! stream_message {
             #[serde(rename = "type")]
             pub kind: Tag<$name>,
             /// The session, as in the endpoint path `/api/stream/ws/{session_id}`.
+            #[cfg_attr(feature = "check", twin(note = crate::conversation::Note::Key as usize))]
             pub session_id: Id,
             /// When the message was sent: Unix time (seconds or milliseconds) or ISO 8601.
             pub timestamp: StreamTimestamp,

@@ -13,16 +13,18 @@ mod pluck;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
-use eventwire::conversation::{Pair, Pairing, Phase, Sequence, Step};
+use std::ops::Range;
+
+use eventwire::conversation::{NOTES, Note as Slot, Pair, Pairing, Phase, Sequence, Step};
 use eventwire::{Direction, Directions, MessageKind, Role};
 
 pub use latency::Latency;
-use pluck::{hash64, hash128, pluck};
+use pluck::{FoldedState, Path, hash64, hash128, pluck, pluck_paths, string_at};
 
 use crate::finding::{Check, Location, Severity};
 
 /// How many ended conversations are remembered, to report an update after the end as such.
-pub const ENDED_REMEMBERED: usize = 16_384;
+pub const ENDED_REMEMBERED: usize = 4_096;
 
 /// The default cap on conversations, open requests and sessions held at once (`--max-open`).
 pub const DEFAULT_MAX_OPEN: usize = 100_000;
@@ -37,31 +39,51 @@ pub(crate) enum Turn {
         key: u128,
         /// The values that must not change within it (`thread_id`).
         fixed: u128,
-        /// The text, when the step grows it.
-        text: Option<Box<str>>,
+        /// Where the text is in the message (a JSON string), when the step grows it.
+        text: Option<std::ops::Range<usize>>,
     },
     /// A stream message: its session.
     Pair { session: u128 },
 }
 
 /// The turn of a valid message of type `kind` with text `text`, if it takes part in any rule.
-pub(crate) fn turn(kind: &'static MessageKind, text: &str) -> Option<Turn> {
+/// The values come from where the check noted them (`notes`, [`eventwire::conversation::Note`]),
+/// or, where it did not (a message it read without its layout), from the text.
+pub(crate) fn turn(kind: &'static MessageKind, text: &str, notes: &[Option<Range<usize>>; NOTES]) -> Option<Turn> {
     match kind.role() {
         Role::Alone => None,
         Role::Step(sequence) => {
-            let [status, first, second, fixed, grown] =
-                pluck(text, [sequence.status, sequence.key[0], sequence.key[1], sequence.fixed[0], sequence.text]);
+            let noted =
+                [Slot::Status, Slot::Key, Slot::SubKey, Slot::Fixed].iter().all(|n| notes[*n as usize].is_some())
+                    && notes[Slot::Text as usize].is_some() == (kind.tag == "response");
+            let found = if noted { notes.clone() } else { pluck_paths(text, &sequence_paths(sequence)) };
+            let [status, first, second, fixed] =
+                [Slot::Status, Slot::Key, Slot::SubKey, Slot::Fixed].map(|n| string_at(text, &found[n as usize]));
             let step = sequence.step(kind.tag, status.as_deref()?)?;
             let key = hash128(&[first.as_deref()?, second.as_deref()?]);
             let fixed = hash128(&[fixed.as_deref()?]);
-            let text = if step.grows { Some(Box::from(grown.as_deref()?)) } else { None };
+            let text = if step.grows { Some(found[Slot::Text as usize].clone()?) } else { None };
             Some(Turn::Step { step, key, fixed, text })
         }
         Role::Request(pairing, _) | Role::Reply(pairing, _) | Role::AnswersAny(pairing) | Role::Opening(pairing) => {
-            let [session] = pluck(text, [pairing.session]);
-            Some(Turn::Pair { session: hash128(&[session.as_deref()?]) })
+            let session = match &notes[Slot::Key as usize] {
+                Some(span) => Some(span.clone()),
+                None => pluck_paths(text, &[Path::of(pairing.session)])[0].clone(),
+            };
+            Some(Turn::Pair { session: hash128(&[string_at(text, &session)?.as_ref()]) })
         }
     }
+}
+
+/// The paths a step's values are read at: status, the two keys, the fixed value, the text.
+/// Split once per sequence (the registry has one).
+fn sequence_paths(sequence: &'static Sequence) -> [Path<'static>; 5] {
+    static ASSISTANT: std::sync::LazyLock<[Path<'static>; 5]> =
+        std::sync::LazyLock::new(|| split(&eventwire::assistant::SEQUENCE));
+    fn split(sequence: &'static Sequence) -> [Path<'static>; 5] {
+        [sequence.status, sequence.key[0], sequence.key[1], sequence.fixed[0], sequence.text].map(Path::of)
+    }
+    if std::ptr::eq(sequence, &eventwire::assistant::SEQUENCE) { *ASSISTANT } else { split(sequence) }
 }
 
 /// What the capture says about one message, beyond its text.
@@ -137,15 +159,15 @@ struct Link {
 pub(crate) struct Conversations {
     max_open: usize,
     /// Open assistant conversations by (socket, key).
-    open: HashMap<(usize, u128), Open>,
+    open: HashMap<(usize, u128), Open, FoldedState>,
     /// Opening order of `open`, for eviction (entries of conversations since ended are skipped).
     opened: VecDeque<((usize, u128), u64)>,
     serial: u64,
     /// Ended conversations remembered, with their order.
-    ended: HashMap<(usize, u128), Ended>,
+    ended: HashMap<(usize, u128), Ended, FoldedState>,
     ended_order: VecDeque<(usize, u128)>,
     /// Stream sockets (or sessions) by (socket, session: 0 where the socket is known).
-    links: HashMap<(usize, u128), Link>,
+    links: HashMap<(usize, u128), Link, FoldedState>,
     /// Opening order of `links`, for eviction.
     link_order: VecDeque<((usize, u128), u64)>,
     /// Requests waiting, over all links.
@@ -161,12 +183,12 @@ impl Conversations {
     pub(crate) fn new(max_open: usize) -> Self {
         Conversations {
             max_open: max_open.max(1),
-            open: HashMap::new(),
+            open: HashMap::default(),
             opened: VecDeque::new(),
             serial: 0,
-            ended: HashMap::new(),
+            ended: HashMap::default(),
             ended_order: VecDeque::new(),
-            links: HashMap::new(),
+            links: HashMap::default(),
             link_order: VecDeque::new(),
             waiting: 0,
             capped: false,
@@ -182,6 +204,7 @@ impl Conversations {
     pub(crate) fn check(&mut self, kind: &'static MessageKind, turn: &Turn, seen: &Seen, notes: &mut Vec<Note>) {
         match (turn, kind.role()) {
             (Turn::Step { step, key, fixed, text }, Role::Step(sequence)) => {
+                let text = text.as_ref().and_then(|range| string_at(seen.text, &Some(range.clone())));
                 self.step(kind, sequence, step, (seen.socket, *key), *fixed, text.as_deref(), seen, notes)
             }
             (Turn::Pair { session }, role) => self.pair(kind, role, *session, seen, notes),
@@ -220,7 +243,8 @@ impl Conversations {
         }
         let Some(open) = self.open.get_mut(&key) else {
             if step.phase != Phase::Start {
-                let (severity, why) = self.forgotten(seen.whole_socket, "the capture holds the socket from its opening");
+                let (severity, why) =
+                    self.forgotten(seen.whole_socket, "the capture holds the socket from its opening");
                 let first = sequence.steps.iter().find(|s| s.phase == Phase::Start).expect("a sequence has a start");
                 notes.push(note(
                     severity,
@@ -247,13 +271,18 @@ impl Conversations {
                 Severity::Error,
                 Check::ConversationRestart,
                 sequence.status,
-                format!("`{}` again: {} started at message {} and has not ended", step.status, id(), index(&open.first)),
+                format!(
+                    "`{}` again: {} started at message {} and has not ended",
+                    step.status,
+                    id(),
+                    index(&open.first)
+                ),
                 Some(open.first.clone()),
             ));
         }
         if open.fixed != fixed {
             let names = sequence.fixed.iter().map(|p| format!("`{}`", last_key(p))).collect::<Vec<_>>().join(", ");
-            let [value] = pluck(seen.text, [sequence.fixed[0]]);
+            let [value] = pluck(seen.text, [sequence.fixed[0]]).map(|range| string_at(seen.text, &range));
             notes.push(note(
                 Severity::Error,
                 Check::ThreadChanged,
@@ -379,14 +408,15 @@ impl Conversations {
 
     fn pair(&mut self, kind: &'static MessageKind, role: Role, session: u128, seen: &Seen, notes: &mut Vec<Note>) {
         let pairing = match role {
-            Role::Request(pairing, _) | Role::Reply(pairing, _) | Role::AnswersAny(pairing) | Role::Opening(pairing) => {
-                pairing
-            }
+            Role::Request(pairing, _)
+            | Role::Reply(pairing, _)
+            | Role::AnswersAny(pairing)
+            | Role::Opening(pairing) => pairing,
             Role::Alone | Role::Step(_) => return,
         };
         if let Some(url_session) = seen.url_session {
             if hash128(&[url_session]) != session {
-                let [value] = pluck(seen.text, [pairing.session]);
+                let [value] = pluck(seen.text, [pairing.session]).map(|range| string_at(seen.text, &range));
                 notes.push(note(
                     Severity::Error,
                     Check::SessionMismatch,
@@ -435,7 +465,11 @@ impl Conversations {
                     self.make_room(notes, seen.location, Some(key));
                 }
                 let link = self.links.get_mut(&key).expect("kept");
-                link.waiting[slot(pairing, pair)].push_back(Waiting { kind, at: seen.location.clone(), time: seen.time });
+                link.waiting[slot(pairing, pair)].push_back(Waiting {
+                    kind,
+                    at: seen.location.clone(),
+                    time: seen.time,
+                });
                 self.waiting += 1;
             }
             Role::Reply(_, pair) => match link.waiting[slot(pairing, pair)].pop_front() {
@@ -539,7 +573,7 @@ fn note(severity: Severity, check: Check, pointer: &'static str, message: String
 
 /// "message_id `m1` (channel `c`)": the conversation a message belongs to, named by its key.
 fn conversation_name(sequence: &Sequence, text: &str) -> String {
-    let [first, second] = pluck(text, [sequence.key[0], sequence.key[1]]);
+    let [first, second] = pluck(text, [sequence.key[0], sequence.key[1]]).map(|range| string_at(text, &range));
     format!(
         "`{}` `{}` ({} `{}`)",
         last_key(sequence.key[1]),

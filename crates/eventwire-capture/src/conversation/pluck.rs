@@ -1,154 +1,282 @@
-//! Reads the few values the conversation rules need out of a valid message, at the JSON
-//! Pointers the registry names (`/channel`, `/payload/message_id`, `/session_id`, …), without
-//! building the message: one pass of serde_json over its text, skipping everything else.
+//! Finds the few values the conversation rules need in a message already checked valid, at the
+//! JSON Pointers the registry names (`/channel`, `/payload/message_id`, `/session_id`, …): one
+//! pass over the text that skips every other value by its brackets and quotes, building
+//! nothing. (The text is valid JSON, so a scanner need not check what it skips.)
 
 use std::borrow::Cow;
-use std::fmt;
+use std::ops::Range;
 
-use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-
-/// The string values at `pointers` in the JSON object `text` (`None` where a pointer names no
-/// string). Pointers are plain paths of object keys, as the registry writes them.
-pub(crate) fn pluck<'t, const N: usize>(text: &'t str, pointers: [&str; N]) -> [Option<Cow<'t, str>>; N] {
-    let paths: [Vec<&str>; N] = pointers.map(|pointer| pointer.split('/').skip(1).collect());
-    let mut out: [Option<Cow<'t, str>>; N] = std::array::from_fn(|_| None);
-    let all = (0..N).collect::<Vec<_>>();
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let level = Level { paths: &paths, active: &all, depth: 0, out: &mut out };
-    // The message was valid a moment ago: this cannot fail, and a failure leaves `None`s.
-    let _ = deserializer.deserialize_map(level);
-    out
+/// The byte ranges of the values at `pointers` in the valid JSON object `text` (strings with
+/// their quotes), `None` where there is none. Pointers are paths of object keys without
+/// escapes, as the registry writes them, at most a few levels deep.
+pub(crate) fn pluck<const N: usize>(text: &str, pointers: [&str; N]) -> [Option<Range<usize>>; N] {
+    pluck_paths(text, &pointers.map(Path::of))
 }
 
-/// One object on the way down the paths: which paths still match, and how deep this is.
-struct Level<'a, 't, const N: usize> {
-    paths: &'a [Vec<&'a str>; N],
-    active: &'a [usize],
+/// A JSON Pointer split into its keys, once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Path<'p> {
+    keys: [&'p [u8]; DEPTH],
+    len: usize,
+}
+
+impl<'p> Path<'p> {
+    /// The keys of `pointer` (a pointer deeper than [`DEPTH`] finds nothing).
+    pub(crate) fn of(pointer: &'p str) -> Path<'p> {
+        let mut path = Path { keys: [&[]; DEPTH], len: 0 };
+        for key in pointer.split('/').skip(1) {
+            if path.len == DEPTH {
+                return Path { keys: [&[]; DEPTH], len: 0 };
+            }
+            path.keys[path.len] = key.as_bytes();
+            path.len += 1;
+        }
+        path
+    }
+}
+
+/// [`pluck`] with the pointers split already ([`Path::of`]).
+pub(crate) fn pluck_paths<const N: usize>(text: &str, paths: &[Path<'_>; N]) -> [Option<Range<usize>>; N] {
+    let mut found: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
+    let bytes = text.as_bytes();
+    let active = [true; N];
+    // `None` once every value is found (the walk stops early), or where the text is not an object.
+    let _ = object(bytes, skip_whitespace(bytes, 0), paths, 0, &active, &mut found);
+    found
+}
+
+/// The deepest pointer followed (the registry's are one or two keys deep).
+const DEPTH: usize = 4;
+
+/// The string at `range` (quotes included) of `text`, unescaped; `None` if it is not a string.
+pub(crate) fn string_at<'t>(text: &'t str, range: &Option<Range<usize>>) -> Option<Cow<'t, str>> {
+    let raw = text.get(range.clone()?)?;
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
+}
+
+/// Walks the object whose `{` is at `at`, `depth` keys down the paths still `active` here.
+/// Records the values found; returns where the object ends, or `None` to stop (every value
+/// found, or not an object).
+fn object<const N: usize>(
+    bytes: &[u8],
+    mut at: usize,
+    paths: &[Path<'_>; N],
     depth: usize,
-    out: &'a mut [Option<Cow<'t, str>>; N],
-}
-
-impl<'de: 't, 't, const N: usize> DeserializeSeed<'de> for Level<'_, 't, N> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
+    active: &[bool; N],
+    found: &mut [Option<Range<usize>>; N],
+) -> Option<usize> {
+    if bytes.get(at) != Some(&b'{') {
+        return None;
     }
-}
-
-impl<'de: 't, 't, const N: usize> Visitor<'de> for Level<'_, 't, N> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut below = Vec::new();
-        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
-            below.clear();
-            below.extend(self.active.iter().copied().filter(|&p| self.paths[p].get(self.depth) == Some(&&*key)));
-            match below.as_slice() {
-                [] => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                &[leaf] if self.paths[leaf].len() == self.depth + 1 => {
-                    self.out[leaf] = map.next_value::<Option<Str<'de>>>()?.map(|Str(value)| value);
-                }
-                _ => {
-                    let paths = self.paths;
-                    let out = &mut *self.out;
-                    map.next_value_seed(Level { paths, active: &below, depth: self.depth + 1, out })?;
-                }
+    at += 1;
+    loop {
+        at = skip_whitespace(bytes, at);
+        match bytes.get(at)? {
+            b'}' => return Some(at + 1),
+            b',' => {
+                at += 1;
+                continue;
+            }
+            b'"' => {}
+            _ => return None,
+        }
+        let key_end = string_end(bytes, at)?;
+        let key = &bytes[at + 1..key_end - 1];
+        at = skip_whitespace(bytes, key_end);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_whitespace(bytes, at + 1);
+        let (mut leaf, mut deeper, mut any_deeper) = (None, [false; N], false);
+        for index in 0..N {
+            let path = &paths[index];
+            if !active[index] || found[index].is_some() || depth >= path.len || path.keys[depth] != key {
+                continue;
+            }
+            if depth + 1 == path.len {
+                leaf = Some(index);
+            } else {
+                deeper[index] = true;
+                any_deeper = true;
             }
         }
-        Ok(())
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+        let end = if any_deeper { object(bytes, at, paths, depth + 1, &deeper, found)? } else { value_end(bytes, at)? };
+        if let Some(index) = leaf {
+            found[index] = Some(at..end);
+        }
+        if found.iter().all(Option::is_some) {
+            return None;
+        }
+        at = end;
     }
 }
 
-/// A string, borrowed from the text when it has no escapes.
-struct Str<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Str<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
-                Ok(Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
-                Ok(Str(Cow::Owned(v.to_owned())))
+/// Where the value at `at` ends (one past its last byte).
+fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b'"' => string_end(bytes, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match bytes.get(i)? {
+                    b'"' => {
+                        i = string_end(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
             }
         }
-        deserializer.deserialize_str(StrVisitor)
+        _ => {
+            let rest = &bytes[at..];
+            Some(
+                at + rest
+                    .iter()
+                    .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(rest.len()),
+            )
+        }
     }
 }
 
-/// A 128-bit hash of `parts` (each one length-prefixed, so `("ab", "c")` and `("a", "bc")`
-/// differ): two conversations are told apart by it, with a chance of 2⁻¹²⁸ of mixing them up.
+/// Where the string whose opening quote is at `at` ends (one past its closing quote). Keys and
+/// ids are short: their first bytes are looked at one by one, the rest of a long string by
+/// `memchr`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    let near = (i + 24).min(bytes.len());
+    while i < near {
+        match bytes[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'\\' {
+            i += 2;
+        } else {
+            return Some(i + 1);
+        }
+    }
+}
+
+fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// A 128-bit hash of `parts` (each length-prefixed, so `("ab", "c")` and `("a", "bc")` differ):
+/// two conversations are told apart by it, with a chance of 2⁻¹²⁸ of mixing them up.
 pub(crate) fn hash128(parts: &[&str]) -> u128 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let half = |seed: u8| {
-        let mut hasher = DefaultHasher::new();
-        seed.hash(&mut hasher);
-        for part in parts {
-            part.hash(&mut hasher);
+    // Ids are short: one call over a buffer on the stack (a streaming hasher's set-up costs
+    // more than hashing them).
+    let mut buffer = [0u8; 256];
+    let mut len = 0;
+    for part in parts {
+        let bytes = part.as_bytes();
+        if len + 8 + bytes.len() > buffer.len() {
+            return hash128_streaming(parts);
         }
-        hasher.finish()
-    };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
+        buffer[len..len + 8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buffer[len + 8..len + 8 + bytes.len()].copy_from_slice(bytes);
+        len += 8 + bytes.len();
+    }
+    xxhash_rust::xxh3::xxh3_128(&buffer[..len])
 }
+
+/// [`hash128`] of long parts: the same bytes, hashed as a stream.
+fn hash128_streaming(parts: &[&str]) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.digest128()
+}
+
+/// A hasher for keys that are hashes already (a socket number and a 128-bit hash): it folds
+/// them instead of hashing them again.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Folded(u64);
+
+impl std::hash::Hasher for Folded {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.write_u64(value as u64 ^ (value >> 64) as u64);
+    }
+}
+
+/// [`Folded`] as the maps' hasher.
+pub(crate) type FoldedState = std::hash::BuildHasherDefault<Folded>;
 
 /// A 64-bit hash of a text, to compare a text's start with an earlier text without keeping it.
 pub(crate) fn hash64(text: &str) -> u64 {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut hasher = DefaultHasher::new();
-    hasher.write(text.as_bytes());
-    hasher.finish()
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn strings<const N: usize>(text: &str, pointers: [&str; N]) -> [Option<String>; N] {
+        pluck(text, pointers).map(|range| string_at(text, &range).map(Cow::into_owned))
+    }
+
     #[test]
-    fn values_are_read_at_their_pointers_and_nowhere_else() {
-        let text = r#"{"payload":{"x":[1,{"message_id":"no"}],"message_id":"m\u00e9","thread_id":"t"},"channel":"c","message_id":"top"}"#;
-        let [channel, id, thread, missing] =
-            pluck(text, ["/channel", "/payload/message_id", "/payload/thread_id", "/payload/none"]);
+    fn values_are_found_at_their_pointers_and_nowhere_else() {
+        let text = r#" { "payload" : {"x":[1,{"message_id":"no"}],"s":"a\"}b","message_id":"m\u00e9","thread_id":"t"},"channel":"c","message_id":"top","n":-1.5e3}"#;
+        let [channel, id, thread, missing, top] =
+            strings(text, ["/channel", "/payload/message_id", "/payload/thread_id", "/payload/none", "/message_id"]);
         assert_eq!(channel.as_deref(), Some("c"));
         assert_eq!(id.as_deref(), Some("mé"));
-        assert!(matches!(thread, Some(Cow::Borrowed("t"))));
+        assert_eq!(thread.as_deref(), Some("t"));
         assert_eq!(missing, None);
+        assert_eq!(top.as_deref(), Some("top"));
+        let [number] = pluck(text, ["/n"]);
+        assert_eq!(&text[number.unwrap()], "-1.5e3");
+        let [payload] = pluck(text, ["/payload"]);
+        assert!(text[payload.unwrap()].starts_with("{\"x\""));
     }
 
     #[test]
     fn parts_are_not_run_together() {
         assert_ne!(hash128(&["ab", "c"]), hash128(&["a", "bc"]));
         assert_eq!(hash128(&["a", "b"]), hash128(&["a", "b"]));
+        let long = "x".repeat(300);
+        assert_eq!(hash128(&[&long, "b"]), hash128_streaming(&[&long, "b"]), "long parts hash the same bytes");
+        assert_eq!(hash128(&["a", "b"]), hash128_streaming(&["a", "b"]));
     }
 }

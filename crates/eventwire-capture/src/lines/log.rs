@@ -9,9 +9,9 @@ use std::io;
 use eventwire::Direction;
 
 use super::TextLine;
+use super::clock;
 use super::engineio::{self, Packet, PacketLine};
 use super::redis::{self, Replies};
-use super::clock;
 use super::websockets::{self, FrameLine, Opcode};
 use crate::CaptureError;
 use crate::finding::{Check, Severity};
@@ -166,8 +166,12 @@ impl LogReader {
             let message = "the `websockets` logger shortened this message (to WEBSOCKETS_MAX_LOG_SIZE, 75 characters by default), so it was not validated; set WEBSOCKETS_MAX_LOG_SIZE to more than your largest message (say 1000000) before the program starts, to log messages whole".to_owned();
             return validator.capture_finding(Severity::Warning, Check::Shortened, position, message);
         }
-        let record =
-            Record { direction: fragments.direction, context, time: fragments.time, ..Record::at(&fragments.text, position) };
+        let record = Record {
+            direction: fragments.direction,
+            context,
+            time: fragments.time,
+            ..Record::at(&fragments.text, position)
+        };
         validator.message(&record)
     }
 

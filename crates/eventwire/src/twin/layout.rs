@@ -71,6 +71,19 @@ impl<'a> TokenReader<'a> {
         TokenReader { text, at: 0, depth: 0, scratch: String::new() }
     }
 
+    /// Where the next value starts (whitespace skipped).
+    pub(crate) fn value_start(&mut self) -> usize {
+        if self.rest().first().is_some_and(|&byte| is_whitespace(byte)) {
+            self.skip_whitespace();
+        }
+        self.at
+    }
+
+    /// How far the reader has read.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
     fn rest(&self) -> &'a [u8] {
         &self.text.as_bytes()[self.at..]
     }

@@ -10,8 +10,10 @@
 
 pub(crate) mod layout;
 mod leaves;
+mod noted;
 
 pub(crate) use leaves::*;
+pub(crate) use noted::Noted;
 
 use serde::de::DeserializeOwned;
 use serde_json::Number;
@@ -34,6 +36,10 @@ pub struct Facts {
     pub unix_seconds: Option<Number>,
     /// The binary attachment an audio placeholder names.
     pub attachment: Option<u64>,
+    /// Where the values the conversation rules read lie in the message text (byte ranges,
+    /// strings with their quotes), by [`Note`](crate::conversation::Note) slot; `None` where the
+    /// check did not read the message by its layout (then read them from the text).
+    pub notes: [Option<std::ops::Range<usize>>; crate::conversation::NOTES],
 }
 
 /// Reports the [`Facts`] a twin holds (most hold none).
