@@ -431,7 +431,10 @@ fn assistant_fault(rng: &mut Rng, state: &mut State) -> Option<(Value, &'static 
         1 => {
             let conversation = state.conversations.iter_mut().find(|c| !c.text.is_empty())?;
             // The text starts over instead of growing: the checker follows the new text from here.
-            conversation.text = format!("Correction: {}", rng.pick(SENTENCES));
+            let sentence = rng.pick::<&str>(SENTENCES);
+            let rewritten = format!("Correction: {sentence}");
+            // A text that starts with the current one would grow it, not rewrite it.
+            conversation.text = if rewritten.starts_with(&conversation.text) { sentence.to_string() } else { rewritten };
             Some((update(conversation, "response", "in_progress", &conversation.text, timestamp), "text-not-appended"))
         }
         _ => {
