@@ -434,7 +434,8 @@ fn assistant_fault(rng: &mut Rng, state: &mut State) -> Option<(Value, &'static 
             let sentence = rng.pick::<&str>(SENTENCES);
             let rewritten = format!("Correction: {sentence}");
             // A text that starts with the current one would grow it, not rewrite it.
-            conversation.text = if rewritten.starts_with(&conversation.text) { sentence.to_string() } else { rewritten };
+            conversation.text =
+                if rewritten.starts_with(&conversation.text) { sentence.to_string() } else { rewritten };
             Some((update(conversation, "response", "in_progress", &conversation.text, timestamp), "text-not-appended"))
         }
         _ => {

@@ -44,15 +44,16 @@ pub fn span(text: &str, pointer: &str, key: bool) -> Option<Range<usize>> {
     }
 }
 
-fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+/// Where the whitespace at `at` ends.
+pub(crate) fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
     while bytes.get(at).is_some_and(|b| b.is_ascii_whitespace()) {
         at += 1;
     }
     at
 }
 
-/// The end of the string starting at the quote `at`.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+/// The end of the string starting at the quote `at` (one past its closing quote).
+pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
     let mut i = at + 1;
     loop {
         // Strings can be megabytes of base64: search, don't step.
@@ -64,8 +65,8 @@ fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// The end of the value starting at `at`.
-fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+/// The end of the value starting at `at` (one past its last byte), in valid JSON.
+pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
     match *bytes.get(at)? {
         b'"' => string_end(bytes, at),
         b'{' | b'[' => {

@@ -83,8 +83,8 @@ pub struct ValidateArgs {
     pub jobs: Option<std::num::NonZeroUsize>,
     /// The most assistant conversations, waiting stream requests and stream sessions followed at
     /// once by the rules across messages; past it the oldest are dropped (and that is reported).
-    #[arg(long, default_value_t = eventwire_capture::DEFAULT_MAX_OPEN, value_parser = clap::value_parser!(usize))]
-    pub max_open: usize,
+    #[arg(long, default_value_t = eventwire_capture::DEFAULT_MAX_OPEN as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_open: u64,
     /// When to colour the text report (`auto` honours NO_COLOR and colours only terminals).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -344,3 +344,13 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn max_open_must_hold_something() {
+    let output = eventwire(&["validate", "--max-open", "0", "tests/samples/capture.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--max-open"), "{}", stderr(&output));
+    let output = eventwire(&["validate", "--max-open", "1", "tests/samples/capture.jsonl"]);
+    assert_eq!(output.status.code(), Some(0), "one held at a time still reads the capture: {}", stdout(&output));
+    assert!(stdout(&output).contains("warning[max-open]"), "{}", stdout(&output));
+}

@@ -1,10 +1,13 @@
 //! Finds the few values the conversation rules need in a message already checked valid, at the
 //! JSON Pointers the registry names (`/channel`, `/payload/message_id`, `/session_id`, …): one
-//! pass over the text that skips every other value by its brackets and quotes, building
-//! nothing. (The text is valid JSON, so a scanner need not check what it skips.)
+//! pass over the text that skips every other value by its brackets and quotes (with
+//! `locate`'s walkers), building nothing. (The text is valid JSON, so a scanner need not check
+//! what it skips.)
 
 use std::borrow::Cow;
 use std::ops::Range;
+
+use crate::locate::{skip_ws, string_end, value_end};
 
 /// The byte ranges of the values at `pointers` in the valid JSON object `text` (strings with
 /// their quotes), `None` where there is none. Pointers are paths of object keys without
@@ -41,7 +44,7 @@ pub(crate) fn pluck_paths<const N: usize>(text: &str, paths: &[Path<'_>; N]) -> 
     let bytes = text.as_bytes();
     let active = [true; N];
     // `None` once every value is found (the walk stops early), or where the text is not an object.
-    let _ = object(bytes, skip_whitespace(bytes, 0), paths, 0, &active, &mut found);
+    let _ = object(bytes, skip_ws(bytes, 0), paths, 0, &active, &mut found);
     found
 }
 
@@ -75,7 +78,7 @@ fn object<const N: usize>(
     }
     at += 1;
     loop {
-        at = skip_whitespace(bytes, at);
+        at = skip_ws(bytes, at);
         match bytes.get(at)? {
             b'}' => return Some(at + 1),
             b',' => {
@@ -87,11 +90,11 @@ fn object<const N: usize>(
         }
         let key_end = string_end(bytes, at)?;
         let key = &bytes[at + 1..key_end - 1];
-        at = skip_whitespace(bytes, key_end);
+        at = skip_ws(bytes, key_end);
         if bytes.get(at) != Some(&b':') {
             return None;
         }
-        at = skip_whitespace(bytes, at + 1);
+        at = skip_ws(bytes, at + 1);
         let (mut leaf, mut deeper, mut any_deeper) = (None, [false; N], false);
         for index in 0..N {
             let path = &paths[index];
@@ -114,73 +117,6 @@ fn object<const N: usize>(
         }
         at = end;
     }
-}
-
-/// Where the value at `at` ends (one past its last byte).
-fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
-    match bytes.get(at)? {
-        b'"' => string_end(bytes, at),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            loop {
-                match bytes.get(i)? {
-                    b'"' => {
-                        i = string_end(bytes, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let rest = &bytes[at..];
-            Some(
-                at + rest
-                    .iter()
-                    .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
-                    .unwrap_or(rest.len()),
-            )
-        }
-    }
-}
-
-/// Where the string whose opening quote is at `at` ends (one past its closing quote). Keys and
-/// ids are short: their first bytes are looked at one by one, the rest of a long string by
-/// `memchr`.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut i = at + 1;
-    let near = (i + 24).min(bytes.len());
-    while i < near {
-        match bytes[i] {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    loop {
-        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
-        if bytes[i] == b'\\' {
-            i += 2;
-        } else {
-            return Some(i + 1);
-        }
-    }
-}
-
-fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
-        at += 1;
-    }
-    at
 }
 
 /// A 128-bit hash of `parts` (each length-prefixed, so `("ab", "c")` and `("a", "bc")` differ):

@@ -14,7 +14,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         family: args.family,
         max_record_bytes: args.max_record_size,
         jobs,
-        max_open: args.max_open,
+        max_open: usize::try_from(args.max_open).unwrap_or(usize::MAX),
         // Only the text report shows excerpts.
         excerpts: args.format == OutputFormat::Text,
     };

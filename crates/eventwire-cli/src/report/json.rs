@@ -30,12 +30,8 @@ impl<W: Write> Json<W> {
 #[derive(Serialize)]
 struct FindingObject<'a> {
     file: &'a str,
-    line: Option<usize>,
-    column: Option<usize>,
-    message_index: Option<usize>,
-    entry: Option<usize>,
-    entry_message: Option<usize>,
-    entry_packet: Option<usize>,
+    #[serde(flatten)]
+    place: PlaceObject,
     family: Option<&'static str>,
     #[serde(rename = "type")]
     tag: Option<&'static str>,
@@ -46,12 +42,12 @@ struct FindingObject<'a> {
     message: &'a str,
     context: &'a [String],
     /// The other message a rule across messages involves.
-    related: Option<RelatedObject>,
+    related: Option<PlaceObject>,
 }
 
-/// The place of the other message a finding involves.
+/// A place in the capture: the finding's, or the other message's it involves.
 #[derive(Serialize)]
-struct RelatedObject {
+struct PlaceObject {
     line: Option<usize>,
     column: Option<usize>,
     message_index: Option<usize>,
@@ -60,17 +56,24 @@ struct RelatedObject {
     entry_packet: Option<usize>,
 }
 
-impl<'a> FindingObject<'a> {
-    fn new(file: &'a str, finding: &'a Finding) -> Self {
-        let location = &finding.location;
-        FindingObject {
-            file,
+impl PlaceObject {
+    fn new(location: &eventwire_capture::Location) -> Self {
+        PlaceObject {
             line: location.line,
             column: location.column,
             message_index: location.message_index,
             entry: location.entry,
             entry_message: location.entry_message,
             entry_packet: location.entry_packet,
+        }
+    }
+}
+
+impl<'a> FindingObject<'a> {
+    fn new(file: &'a str, finding: &'a Finding) -> Self {
+        FindingObject {
+            file,
+            place: PlaceObject::new(&finding.location),
             family: finding.family.map(|f| f.name()),
             tag: finding.kind.map(|k| k.tag),
             type_name: finding.kind.map(|k| k.type_name),
@@ -79,14 +82,7 @@ impl<'a> FindingObject<'a> {
             path: &finding.pointer,
             message: &finding.message,
             context: &finding.context,
-            related: finding.related.as_ref().map(|related| RelatedObject {
-                line: related.line,
-                column: related.column,
-                message_index: related.message_index,
-                entry: related.entry,
-                entry_message: related.entry_message,
-                entry_packet: related.entry_packet,
-            }),
+            related: finding.related.as_ref().map(PlaceObject::new),
         }
     }
 }
