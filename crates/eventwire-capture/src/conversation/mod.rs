@@ -12,7 +12,6 @@ mod pluck;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
-
 use std::ops::Range;
 
 use eventwire::conversation::{NOTES, Note as Slot, Pair, Pairing, Phase, Sequence, Step};
@@ -40,7 +39,7 @@ pub(crate) enum Turn {
         /// The values that must not change within it (`thread_id`).
         fixed: u128,
         /// Where the text is in the message (a JSON string), when the step grows it.
-        text: Option<std::ops::Range<usize>>,
+        text: Option<Range<usize>>,
     },
     /// A stream message: its session.
     Pair { session: u128 },
@@ -53,13 +52,16 @@ pub(crate) fn turn(kind: &'static MessageKind, text: &str, notes: &[Option<Range
     match kind.role() {
         Role::Alone => None,
         Role::Step(sequence) => {
-            let noted =
-                [Slot::Status, Slot::Key, Slot::SubKey, Slot::Fixed].iter().all(|n| notes[*n as usize].is_some())
-                    && notes[Slot::Text as usize].is_some() == (kind.tag == "response");
-            let found = if noted { notes.clone() } else { pluck_paths(text, &sequence_paths(sequence)) };
-            let [status, first, second, fixed] =
-                [Slot::Status, Slot::Key, Slot::SubKey, Slot::Fixed].map(|n| string_at(text, &found[n as usize]));
+            let keys = [Slot::Status, Slot::Key, Slot::SubKey, Slot::Fixed];
+            let mut found = notes.clone();
+            if keys.iter().any(|slot| found[*slot as usize].is_none()) {
+                found = pluck_paths(text, &sequence_paths(sequence));
+            }
+            let [status, first, second, fixed] = keys.map(|slot| string_at(text, &found[slot as usize]));
             let step = sequence.step(kind.tag, status.as_deref()?)?;
+            if step.grows && found[Slot::Text as usize].is_none() {
+                found = pluck_paths(text, &sequence_paths(sequence));
+            }
             let key = hash128(&[first.as_deref()?, second.as_deref()?]);
             let fixed = hash128(&[fixed.as_deref()?]);
             let text = if step.grows { Some(found[Slot::Text as usize].clone()?) } else { None };
@@ -75,15 +77,16 @@ pub(crate) fn turn(kind: &'static MessageKind, text: &str, notes: &[Option<Range
     }
 }
 
-/// The paths a step's values are read at: status, the two keys, the fixed value, the text.
-/// Split once per sequence (the registry has one).
-fn sequence_paths(sequence: &'static Sequence) -> [Path<'static>; 5] {
-    static ASSISTANT: std::sync::LazyLock<[Path<'static>; 5]> =
-        std::sync::LazyLock::new(|| split(&eventwire::assistant::SEQUENCE));
-    fn split(sequence: &'static Sequence) -> [Path<'static>; 5] {
-        [sequence.status, sequence.key[0], sequence.key[1], sequence.fixed[0], sequence.text].map(Path::of)
-    }
-    if std::ptr::eq(sequence, &eventwire::assistant::SEQUENCE) { *ASSISTANT } else { split(sequence) }
+/// The paths a step's values are read at, by [`Slot`]: status, the two keys, the fixed value,
+/// the text (only for a message the check did not note).
+fn sequence_paths(sequence: &'static Sequence) -> [Path<'static>; NOTES] {
+    let mut pointers = [""; NOTES];
+    pointers[Slot::Status as usize] = sequence.status;
+    pointers[Slot::Key as usize] = sequence.key[0];
+    pointers[Slot::SubKey as usize] = sequence.key[1];
+    pointers[Slot::Fixed as usize] = sequence.fixed[0];
+    pointers[Slot::Text as usize] = sequence.text;
+    pointers.map(Path::of)
 }
 
 /// What the capture says about one message, beyond its text.
@@ -532,17 +535,12 @@ impl Conversations {
         let mut waiting = Vec::new();
         for key in links {
             let link = self.links.remove(&key).expect("listed");
-            for (slot, queue) in link.waiting.into_iter().enumerate() {
-                for request in queue {
-                    waiting.push((slot, request));
-                }
-            }
+            waiting.extend(link.waiting.into_iter().flatten());
         }
-        waiting.sort_by_key(|(_, request)| request.at.message_index);
-        let pairs: &'static [Pair] = eventwire::stream::PAIRING.pairs;
-        for (slot, request) in waiting {
+        waiting.sort_by_key(|request| request.at.message_index);
+        for request in waiting {
             self.waiting -= 1;
-            let pair = &pairs[slot];
+            let Role::Request(_, pair) = request.kind.role() else { continue };
             self.latency.entry(pair.request).or_default().unanswered += 1;
             notes.push(Note {
                 severity: Severity::Warning,
