@@ -142,6 +142,9 @@ fn find_element(bytes: &[u8], at: usize, index: usize) -> Option<usize> {
 
 /// 0-based line and 0-based character column of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    if offset == 0 {
+        return (0, 0);
+    }
     let before = &text[..floor_char_boundary(text, offset)];
     let line = memchr::memchr_iter(b'\n', before.as_bytes()).count();
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);

@@ -427,6 +427,22 @@ impl<'s> Validator<'s> {
             return Ok(());
         }
         let index = self.summary.messages + 1;
+        // A valid message that takes part in the rules across messages and has nothing of its
+        // own to report (the common case, kept short): only the conversation checker looks at it.
+        let mut noted = None;
+        if let (Ok(decoded @ Decoded { kind, turn: Some(turn), .. }), None) = (&verdict, attachments) {
+            if self.nothing_of_its_own(record, decoded) {
+                let location = location_of(record, offset, Some(index));
+                let mut notes = Vec::new();
+                self.conversations.check(kind, turn, &seen(record, text, &location), &mut notes);
+                if notes.is_empty() {
+                    self.count_message(Some(kind), Some(kind.family), false);
+                    let verdict = Verdict { index, kind: Some(kind), family: Some(kind.family), valid: true };
+                    return self.verdict(verdict);
+                }
+                noted = Some(notes);
+            }
+        }
         let mut findings = Vec::new();
         let kind = match &verdict {
             Ok(decoded) => Some(decoded.kind),
@@ -517,18 +533,12 @@ impl<'s> Validator<'s> {
         if let (Ok(Decoded { kind, turn: Some(turn), .. }), false) =
             (&verdict, findings.iter().any(|f| f.severity == Severity::Error))
         {
-            let location = self.location(record, offset, Some(index));
-            let seen = Seen {
-                text,
-                location: &location,
-                socket: record.socket,
-                direction: record.direction,
-                whole_socket: record.whole_socket,
-                url_session: record.url_session,
-                time: record.time,
-            };
-            let mut notes = Vec::new();
-            self.conversations.check(kind, turn, &seen, &mut notes);
+            let notes = noted.unwrap_or_else(|| {
+                let location = self.location(record, offset, Some(index));
+                let mut notes = Vec::new();
+                self.conversations.check(kind, turn, &seen(record, text, &location), &mut notes);
+                notes
+            });
             for note in notes {
                 let mut found = finding(note.severity, note.check, note.pointer, note.message, None);
                 found.related = note.related;
@@ -616,6 +626,15 @@ impl<'s> Validator<'s> {
         (self.sink)(Event::Message(verdict)).map_err(output_error)
     }
 
+    /// Whether the checks of one message, other than the rules across messages, find nothing in
+    /// the valid message `decoded` (see the checks in `check_message`).
+    fn nothing_of_its_own(&self, record: &Record, decoded: &Decoded) -> bool {
+        let kind = decoded.kind;
+        record.direction.is_none_or(|seen| kind.direction.allows(seen))
+            && (self.family.is_some() || record.socket_family.is_none_or(|hint| hint == kind.family))
+            && decoded.unix_seconds.as_ref().is_none_or(|(_, timestamp)| !looks_like_milliseconds(timestamp))
+    }
+
     /// The excerpt of `span`, unless findings go without (cutting and redacting it is most of
     /// what reporting an invalid message costs).
     fn excerpt(&self, record: &Record, span: std::ops::Range<usize>) -> Option<crate::finding::Excerpt> {
@@ -658,6 +677,19 @@ fn location_of(record: &Record, offset: usize, message_index: Option<usize>) -> 
         Position::Polling { entry, packet } => {
             Location { message_index, entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
         }
+    }
+}
+
+/// What the conversation checker learns of the message `text` of `record`, at `location`.
+fn seen<'a>(record: &Record<'a>, text: &'a str, location: &'a Location) -> Seen<'a> {
+    Seen {
+        text,
+        location,
+        socket: record.socket,
+        direction: record.direction,
+        whole_socket: record.whole_socket,
+        url_session: record.url_session,
+        time: record.time,
     }
 }
 

@@ -7,6 +7,7 @@
 //! ring of the last [`ENDED_REMEMBERED`], to tell an update after the end); what is open at
 //! once is capped by `--max-open`, and reaching the cap is itself a finding.
 
+mod ended;
 mod latency;
 mod pluck;
 
@@ -17,6 +18,7 @@ use std::ops::Range;
 use eventwire::conversation::{NOTES, Note as Slot, Pair, Pairing, Phase, Sequence, Step};
 use eventwire::{Direction, Directions, MessageKind, Role};
 
+use ended::{Ended, Key};
 pub use latency::Latency;
 use pluck::{FoldedState, Path, hash64, hash128, pluck, pluck_paths, string_at};
 
@@ -36,8 +38,8 @@ pub(crate) enum Turn {
         step: &'static Step,
         /// The conversation's key (`channel`, `message_id`).
         key: u128,
-        /// The values that must not change within it (`thread_id`).
-        fixed: u128,
+        /// The values that must not change within it (`thread_id`), hashed.
+        fixed: u64,
         /// Where the text is in the message (a JSON string), when the step grows it.
         text: Option<Range<usize>>,
     },
@@ -63,7 +65,7 @@ pub(crate) fn turn(kind: &'static MessageKind, text: &str, notes: &[Option<Range
                 found = pluck_paths(text, &sequence_paths(sequence));
             }
             let key = hash128(&[first.as_deref()?, second.as_deref()?]);
-            let fixed = hash128(&[fixed.as_deref()?]);
+            let fixed = hash64(fixed.as_deref()?);
             let text = if step.grows { Some(found[Slot::Text as usize].clone()?) } else { None };
             Some(Turn::Step { step, key, fixed, text })
         }
@@ -128,17 +130,11 @@ struct Open {
     kind: &'static MessageKind,
     /// Order of opening, for eviction.
     serial: u64,
-    fixed: u128,
+    fixed: u64,
     /// The first message seen of it.
     first: Location,
     /// The last message of it that grew the text: its length and hash, and where it is.
     grown: Option<(usize, u64, Location, &'static str)>,
-}
-
-/// How a conversation ended.
-struct Ended {
-    status: &'static str,
-    at: Location,
 }
 
 /// A stream request waiting for its reply.
@@ -162,13 +158,12 @@ struct Link {
 pub(crate) struct Conversations {
     max_open: usize,
     /// Open assistant conversations by (socket, key).
-    open: HashMap<(usize, u128), Open, FoldedState>,
+    open: HashMap<Key, Open, FoldedState>,
     /// Opening order of `open`, for eviction (entries of conversations since ended are skipped).
-    opened: VecDeque<((usize, u128), u64)>,
+    opened: VecDeque<(Key, u64)>,
     serial: u64,
-    /// Ended conversations remembered, with their order.
-    ended: HashMap<(usize, u128), Ended, FoldedState>,
-    ended_order: VecDeque<(usize, u128)>,
+    /// The conversations that ended last.
+    ended: Ended,
     /// Stream sockets (or sessions) by (socket, session: 0 where the socket is known).
     links: HashMap<(usize, u128), Link, FoldedState>,
     /// Opening order of `links`, for eviction.
@@ -189,8 +184,7 @@ impl Conversations {
             open: HashMap::default(),
             opened: VecDeque::new(),
             serial: 0,
-            ended: HashMap::default(),
-            ended_order: VecDeque::new(),
+            ended: Ended::default(),
             links: HashMap::default(),
             link_order: VecDeque::new(),
             waiting: 0,
@@ -222,52 +216,58 @@ impl Conversations {
         sequence: &'static Sequence,
         step: &'static Step,
         key: (usize, u128),
-        fixed: u128,
+        fixed: u64,
         text: Option<&str>,
         seen: &Seen,
         notes: &mut Vec<Note>,
     ) {
         let id = || conversation_name(sequence, seen.text);
-        if let Some(ended) = self.ended.get(&key) {
-            notes.push(note(
-                Severity::Error,
-                Check::AfterEnd,
-                sequence.status,
-                format!(
-                    "`{}` after `{}` at message {}: nothing of {} may follow its end",
-                    step.status,
-                    ended.status,
-                    index(&ended.at),
-                    id()
-                ),
-                Some(ended.at.clone()),
-            ));
-            return;
-        }
-        let Some(open) = self.open.get_mut(&key) else {
-            if step.phase != Phase::Start {
-                let (severity, why) =
-                    self.forgotten(seen.whole_socket, "the capture holds the socket from its opening");
-                let first = sequence.steps.iter().find(|s| s.phase == Phase::Start).expect("a sequence has a start");
-                notes.push(note(
-                    severity,
-                    Check::ConversationStart,
-                    sequence.status,
-                    format!("{} begins with `{}`, not `{}`{why}", id(), step.status, first.status),
-                    None,
-                ));
-            }
-            if step.phase == Phase::End {
-                self.end(key, step, seen.location);
+        // Open first: most messages continue an open conversation, and the open are few (a
+        // conversation is never open and ended at once).
+        let open = match self.open.get_mut(&key) {
+            Some(open) => open,
+            None => {
+                if let Some(ended) = self.ended.get(key) {
+                    notes.push(note(
+                        Severity::Error,
+                        Check::AfterEnd,
+                        sequence.status,
+                        format!(
+                            "`{}` after `{}` at message {}: nothing of {} may follow its end",
+                            step.status,
+                            ended.status,
+                            index(&ended.at),
+                            id()
+                        ),
+                        Some(ended.at.clone()),
+                    ));
+                    return;
+                }
+                if step.phase != Phase::Start {
+                    let (severity, why) =
+                        self.forgotten(seen.whole_socket, "the capture holds the socket from its opening");
+                    let first =
+                        sequence.steps.iter().find(|s| s.phase == Phase::Start).expect("a sequence has a start");
+                    notes.push(note(
+                        severity,
+                        Check::ConversationStart,
+                        sequence.status,
+                        format!("{} begins with `{}`, not `{}`{why}", id(), step.status, first.status),
+                        None,
+                    ));
+                }
+                if step.phase == Phase::End {
+                    self.end(key, step, seen.location);
+                    return;
+                }
+                self.make_room(notes, seen.location, None);
+                self.serial += 1;
+                let grown = text.map(|text| (text.len(), hash64(text), seen.location.clone(), step.status));
+                let open = Open { kind, serial: self.serial, fixed, first: seen.location.clone(), grown };
+                self.open.insert(key, open);
+                self.opened.push_back((key, self.serial));
                 return;
             }
-            self.make_room(notes, seen.location, None);
-            self.serial += 1;
-            let grown = text.map(|text| (text.len(), hash64(text), seen.location.clone(), step.status));
-            let open = Open { kind, serial: self.serial, fixed, first: seen.location.clone(), grown };
-            self.open.insert(key, open);
-            self.opened.push_back((key, self.serial));
-            return;
         };
         if step.phase == Phase::Start {
             notes.push(note(
@@ -335,14 +335,8 @@ impl Conversations {
     }
 
     /// Remembers that the conversation `key` ended at `at`.
-    fn end(&mut self, key: (usize, u128), step: &'static Step, at: &Location) {
-        if self.ended_order.len() == ENDED_REMEMBERED {
-            if let Some(oldest) = self.ended_order.pop_front() {
-                self.ended.remove(&oldest);
-            }
-        }
-        self.ended.insert(key, Ended { status: step.status, at: at.clone() });
-        self.ended_order.push_back(key);
+    fn end(&mut self, key: Key, step: &'static Step, at: &Location) {
+        self.ended.insert(key, step.status, at.clone());
         // Ended entries of the opening order are skipped when evicting; drop them when they
         // outnumber the open ones.
         if self.opened.len() > 2 * self.open.len() + 1024 {
@@ -398,15 +392,10 @@ impl Conversations {
 
     /// The grade of a finding that a forgotten start or request could also explain: an error
     /// only where the capture holds the whole socket and nothing was dropped at the cap.
-    fn forgotten(&self, whole_socket: bool, whole: &str) -> (Severity, String) {
-        match (whole_socket, self.capped) {
-            (true, false) => (Severity::Error, String::new()),
-            (true, true) => (
-                Severity::Warning,
-                " (a warning: --max-open was reached, so it may be one that was dropped)".to_owned(),
-            ),
-            (false, _) => (Severity::Warning, format!(" (a warning: only an error where {whole})")),
-        }
+    /// Its words (what follows the finding's message) are written only for a finding.
+    fn forgotten(&self, whole_socket: bool, whole: &'static str) -> (Severity, Why) {
+        let why = Why { whole_socket, capped: self.capped, whole };
+        (if whole_socket && !self.capped { Severity::Error } else { Severity::Warning }, why)
     }
 
     fn pair(&mut self, kind: &'static MessageKind, role: Role, session: u128, seen: &Seen, notes: &mut Vec<Note>) {
@@ -513,14 +502,13 @@ impl Conversations {
     /// Ends `socket` (or, with `None`, the capture): what is still open on it is reported.
     pub(crate) fn end_socket(&mut self, socket: Option<usize>, notes: &mut Vec<Note>) {
         let on = |of: usize| socket.is_none_or(|socket| socket == of);
-        let mut open: Vec<((usize, u128), Open)> = Vec::new();
+        let mut open: Vec<Open> = Vec::new();
         let keys: Vec<_> = self.open.keys().filter(|(of, _)| on(*of)).copied().collect();
         for key in keys {
-            let conversation = self.open.remove(&key).expect("listed");
-            open.push((key, conversation));
+            open.push(self.open.remove(&key).expect("listed"));
         }
-        open.sort_by_key(|(_, conversation)| conversation.serial);
-        for (_, conversation) in open {
+        open.sort_by_key(|conversation| conversation.serial);
+        for conversation in open {
             notes.push(Note {
                 severity: Severity::Warning,
                 check: Check::ConversationOpen,
@@ -553,10 +541,29 @@ impl Conversations {
             });
         }
         if socket.is_some() {
-            self.ended.retain(|(of, _), _| !on(*of));
-            self.ended_order.retain(|(of, _)| !on(*of));
+            // The ended conversations of the socket stay in the ring (no later message can have
+            // their keys): it is bounded, and they go as others end.
             self.opened.retain(|((of, _), _)| !on(*of));
             self.link_order.retain(|((of, _), _)| !on(*of));
+        }
+    }
+}
+
+/// Why a finding [that a forgotten start or request could explain](Conversations::forgotten)
+/// has its grade, in words that follow its message.
+struct Why {
+    whole_socket: bool,
+    capped: bool,
+    /// What the capture must hold for it to be an error.
+    whole: &'static str,
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.whole_socket, self.capped) {
+            (true, false) => Ok(()),
+            (true, true) => f.write_str(" (a warning: --max-open was reached, so it may be one that was dropped)"),
+            (false, _) => write!(f, " (a warning: only an error where {})", self.whole),
         }
     }
 }

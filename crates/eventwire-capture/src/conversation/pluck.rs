@@ -55,7 +55,7 @@ const DEPTH: usize = 4;
 pub(crate) fn string_at<'t>(text: &'t str, range: &Option<Range<usize>>) -> Option<Cow<'t, str>> {
     let raw = text.get(range.clone()?)?;
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
+    if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
         serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
     } else {
         Some(Cow::Borrowed(inner))
