@@ -1,11 +1,16 @@
 """The real-peer suite: real servers, clients and proxies from the package registries
-(python-socketio on aiohttp, the npm socket.io server and socket.io-client, Python websockets,
-mitmproxy's mitmdump), run on 127.0.0.1, each writing its own ground truth of what it put on the
-wire. eventwire's verdict on every message of the capture they leave must match that truth.
+(python-socketio on aiohttp, the npm socket.io server and socket.io-client, the npm ws server and
+client, Python websockets, mitmproxy's mitmdump), run on 127.0.0.1, each writing its own ground
+truth of what it put on the wire, with real capture tools (tcpdump, dumpcap) recording the
+loopback interface. eventwire's verdict on every message of the capture they leave must match
+that truth, and on a packet capture the texts eventwire reassembles must equal tshark's.
 
 Each folder of `scenarios/` is one scenario: `scenario.json` says which server to start, whether
 mitmdump sits in front of it writing the HAR, which clients to run and which captures to
 validate; the planted messages are data beside it. Adding a scenario is adding a folder.
+
+A scenario's `sniffer` (`tcpdump`, `tcpdump-any` for `-i any`, or `dumpcap`) records the server's
+port on the loopback interface from before the server starts until after it stops.
 
 Usage: run.py --eventwire BINARY [--node NODE] [--only NAME]
 Every process it starts is stopped by its id; every wait is bounded.
@@ -45,6 +50,39 @@ def wait_for_port(port, process, seconds=20):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def wait_for_line(path, words, process, seconds=20):
+    """Waits until the log at `path` has a line with `words` (a capture tool saying it listens)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}: {path.read_text()[-500:]}")
+        if path.exists() and words in path.read_text(errors="replace"):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{process.args[0]} did not say {words!r} within {seconds} s")
+
+
+def settle(path, quiet=1.0, seconds=15):
+    """Waits until the file at `path` has not grown for `quiet` seconds (at most `seconds`)."""
+    deadline = time.monotonic() + seconds
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = path.stat().st_size if path.exists() else -1
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.1)
+
+
+# How each sniffer is started, what it says once it listens, and the file it writes.
+SNIFFERS = {
+    "tcpdump": (["tcpdump", "-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-w", "{file}", "tcp port {port}"], "listening on", "capture.pcap"),
+    "tcpdump-any": (["tcpdump", "-i", "any", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-w", "{file}", "tcp port {port}"], "listening on", "capture.pcap"),
+    "dumpcap": (["dumpcap", "-i", "lo", "-B", "64", "-f", "tcp port {port}", "-w", "{file}"], "Capturing on", "capture.pcapng"),
+}
 
 
 def stop(process, sig=signal.SIGTERM, seconds=15):
@@ -103,6 +141,18 @@ class Scenario:
         }
         log = open(self.work / "peers.log", "w")
         try:
+            sniffer = None
+            if "sniffer" in self.spec:
+                command, ready, name = SNIFFERS[self.spec["sniffer"]]
+                sniffer_log = self.work / "sniffer.log"
+                sniffer = subprocess.Popen(
+                    [word.replace("{file}", str(self.work / name)).replace("{port}", str(server_port)) for word in command],
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(sniffer_log, "w"),
+                    start_new_session=True,
+                )
+                self.processes.append(sniffer)
+                wait_for_line(sniffer_log, ready, sniffer)
             server = self.start(self.spec["server"], values, env, log)
             wait_for_port(server_port, server)
             proxy = None
@@ -143,6 +193,11 @@ class Scenario:
                 # mitmdump writes the HAR when it is told to stop.
                 stop(proxy, signal.SIGINT)
             stop(server)
+            if sniffer is not None:
+                # The kernel hands a capture tool its packets in blocks: wait until the file has
+                # stopped growing, then stop it (both write out what they hold on SIGINT).
+                settle(self.work / SNIFFERS[self.spec["sniffer"]][2])
+                stop(sniffer, signal.SIGINT)
         finally:
             for process in self.processes:
                 stop(process, signal.SIGKILL, 5)
@@ -188,8 +243,10 @@ class Scenario:
         summary = records[-1]["summary"]
         findings = records[:-1]
         truth = self.truth()
-        if capture.endswith(".har"):
+        if capture.endswith((".har", ".pcap", ".pcapng")):
             unsolicited_replies(truth)
+        if capture.endswith((".pcap", ".pcapng")):
+            problems += wireshark_agrees(self.tools["eventwire"], path, self.spec.get("wireshark") == "where-it-decodes")
         shortened = [line for line in truth if line.get("shortened") and self.spec.get("shortens")]
         expected = [line for line in truth if line not in shortened]
         errors = {}
@@ -224,12 +281,61 @@ class Scenario:
         return label, problems
 
 
+def wireshark_agrees(eventwire, path, partial=False):
+    """The WebSocket text messages eventwire reassembles from a packet capture, in order, against
+    tshark's own dissection of the same file (reassembly, unmasking, permessage-deflate), packet
+    by packet. With `partial`, for traffic tshark cannot dissect whole (tshark 4.0 does not
+    inflate compressed fragments, nor a ws client's messages after its first), only the messages
+    tshark decodes to JSON are compared, and the rest are counted."""
+    listing = subprocess.run([eventwire, "messages", str(path)], capture_output=True, text=True, timeout=120)
+    if listing.returncode != 0:
+        return [f"eventwire messages: exit {listing.returncode}: {listing.stderr[-1000:]}"]
+    ours = [(line["packet"], line["text"]) for line in map(json.loads, listing.stdout.splitlines()) if line["entry_packet"] is None]
+    dissected = subprocess.run(
+        ["tshark", "-r", str(path), "-Y", "websocket.payload.text", "-T", "json", "-e", "frame.number", "-e", "websocket.payload.text"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if dissected.returncode != 0:
+        return [f"tshark: exit {dissected.returncode}: {dissected.stderr[-1000:]}"]
+    theirs = []
+    for packet in json.loads(dissected.stdout or "[]"):
+        layers = packet["_source"]["layers"]
+        for text in layers.get("websocket.payload.text", []):
+            theirs.append((int(layers["frame.number"][0]), text))
+    if not theirs:
+        return ["tshark found no WebSocket text message: the capture holds no traffic to compare"]
+    if partial:
+        def whole(text):
+            try:
+                json.loads(text)
+                return True
+            except ValueError:
+                return False
+        theirs = [pair for pair in theirs if whole(pair[1])]
+        ours_by_packet = {}
+        for packet, text in ours:
+            ours_by_packet.setdefault(packet, []).append(text)
+        wrong = [(packet, text) for packet, text in theirs if text not in ours_by_packet.get(packet, [])]
+        if wrong or len(theirs) < len(ours) // 2:
+            return [f"of the {len(theirs)} texts tshark decodes whole, {len(wrong)} are not eventwire's at the same packet: {wrong[:2]}"]
+        return []
+    if ours != theirs:
+        first = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+        return [
+            f"eventwire reassembled {len(ours)} text messages, tshark {len(theirs)}; they first differ at {first + 1}: "
+            f"{ours[first:first + 1]} against {theirs[first:first + 1]}"
+        ]
+    return []
+
+
 def unsolicited_replies(truth):
     """protocol.md's pairing rules, applied to what the peers say: a reply the server sent to a
     client message that is not valid (the client planted it so) answers no request, which is an
     error where the capture holds both directions of the socket from its opening (a HAR). In a
     log it is a warning, and the verdict stays valid."""
-    sent = {line["seq"]: line for line in truth if line.get("peer") == "websockets client"}
+    sent = {line["seq"]: line for line in truth if line.get("peer", "").endswith("client") and "seq" in line}
     for line in truth:
         asked = sent.get(line.get("answers"))
         if asked is not None and asked["expect"] != "valid":

@@ -74,13 +74,24 @@ pub enum Check {
     FirstServerMessage,
     /// A stream message whose `session_id` is not the one in its socket's URL.
     SessionMismatch,
+    /// Bytes of a TCP connection that a packet capture does not hold.
+    TcpGap,
+    /// A WebSocket whose handshake a packet capture does not hold.
+    MidStream,
+    /// A WebSocket frame that breaks RFC 6455 (masking, reserved bits and opcodes, fragments).
+    WebSocketFrame,
+    /// A permessage-deflate message that cannot be inflated.
+    Inflate,
+    /// A packet capture file that cannot be read on (cut short, damaged, a link type eventwire
+    /// does not read).
+    PacketCapture,
     /// More conversations, requests and sessions open at once than `--max-open`.
     MaxOpen,
 }
 
 impl Check {
     /// Every check that is not a message rule.
-    pub const CAPTURE: [Check; 23] = [
+    pub const CAPTURE: [Check; 28] = [
         Check::Direction,
         Check::Attachment,
         Check::Frame,
@@ -104,6 +115,11 @@ impl Check {
         Check::FirstServerMessage,
         Check::SessionMismatch,
         Check::MaxOpen,
+        Check::TcpGap,
+        Check::MidStream,
+        Check::WebSocketFrame,
+        Check::Inflate,
+        Check::PacketCapture,
     ];
 
     /// Every check, message rules first.
@@ -138,6 +154,11 @@ impl Check {
             Check::FirstServerMessage => "first-server-message",
             Check::SessionMismatch => "session-mismatch",
             Check::MaxOpen => "max-open",
+            Check::TcpGap => "tcp-gap",
+            Check::MidStream => "mid-stream",
+            Check::WebSocketFrame => "websocket-frame",
+            Check::Inflate => "inflate",
+            Check::PacketCapture => "packet-capture",
         }
     }
 
@@ -188,6 +209,21 @@ impl Check {
             Check::MaxOpen => {
                 "More conversations, waiting requests and stream sessions at once than --max-open: the oldest are dropped."
             }
+            Check::TcpGap => {
+                "Bytes of a TCP connection that the packet capture does not hold (dropped by the capture tool): what they held is not validated, and reading resumes at the next WebSocket frame that can be trusted."
+            }
+            Check::MidStream => {
+                "A WebSocket whose handshake the packet capture does not hold (the capture started after it opened): its URL and extensions are unknown (a warning)."
+            }
+            Check::WebSocketFrame => {
+                "A WebSocket frame that breaks RFC 6455: a client frame not masked or a server frame masked, reserved bits or opcodes, a control frame fragmented or over 125 bytes, a continuation with no message."
+            }
+            Check::Inflate => {
+                "A permessage-deflate message that cannot be inflated (damaged, or after a gap with context takeover)."
+            }
+            Check::PacketCapture => {
+                "A packet capture that cannot be read on: cut in the middle of a packet, a damaged block, or a link type eventwire does not read."
+            }
         }
     }
 }
@@ -211,9 +247,17 @@ pub struct Location {
     pub entry: Option<usize>,
     /// 1-based position of the WebSocket message within its HAR entry (frames included).
     pub entry_message: Option<usize>,
-    /// 1-based position of the Engine.IO packet within a HAR entry's Socket.IO long-polling
-    /// body (the request body of a `POST`, the response body of a `GET`).
+    /// 1-based position of the Engine.IO packet within a Socket.IO long-polling body (the
+    /// request body of a `POST`, the response body of a `GET`) of a HAR entry or of a packet
+    /// capture's HTTP message.
     pub entry_packet: Option<usize>,
+    /// 1-based packet of a packet capture (pcap, pcapng), numbered as Wireshark numbers frames:
+    /// the packet that ended the message.
+    pub packet: Option<usize>,
+    /// The TCP connection of a packet capture, as Wireshark's 0-based `tcp.stream`.
+    pub tcp_stream: Option<usize>,
+    /// When a packet capture saw the packet, in Unix microseconds.
+    pub time_micros: Option<u64>,
 }
 
 /// A line of the capture around a finding, with the part to underline. Long strings (base64) are

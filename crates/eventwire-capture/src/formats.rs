@@ -28,12 +28,20 @@ pub enum InputFormat {
     /// Log lines: a prefix (timestamp, level, `>`/`<` direction marker) and then a JSON message or
     /// a Socket.IO frame; Python `websockets` DEBUG lines; `redis-cli subscribe` output.
     Log,
+    /// A packet capture (pcap, pcapng): WebSocket and Socket.IO over TCP, reassembled.
+    Pcap,
 }
 
 impl InputFormat {
     /// Every format, in the order detection prefers them when two are as sure.
-    pub const ALL: [InputFormat; 5] =
-        [InputFormat::Har, InputFormat::Json, InputFormat::Jsonl, InputFormat::SocketIo, InputFormat::Log];
+    pub const ALL: [InputFormat; 6] = [
+        InputFormat::Pcap,
+        InputFormat::Har,
+        InputFormat::Json,
+        InputFormat::Jsonl,
+        InputFormat::SocketIo,
+        InputFormat::Log,
+    ];
 
     /// The format's reader: its row of the table.
     pub(crate) fn reader(self) -> &'static dyn CaptureFormat {
@@ -43,6 +51,7 @@ impl InputFormat {
             InputFormat::Har => &crate::har::Har,
             InputFormat::SocketIo => &crate::lines::frames::FrameLog,
             InputFormat::Log => &crate::lines::log::Log,
+            InputFormat::Pcap => &crate::pcap::Pcap,
         }
     }
 
@@ -134,6 +143,11 @@ pub(crate) trait CaptureFormat: Sync {
     fn about(&self) -> &'static str;
     /// How sure it is that content starting with `head` is of this format (`None`: it is not).
     fn sniff(&self, head: &Head) -> Option<Confidence>;
+    /// Whether the format is binary: content it is [certain](Confidence::Certain) of is not
+    /// refused as a binary file.
+    fn binary(&self) -> bool {
+        false
+    }
     /// Reads the whole capture.
     fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError>;
 }
@@ -164,24 +178,6 @@ pub struct Refused {
 
 /// Every kind of file eventwire refuses, surest marks first.
 pub const REFUSED: &[Refused] = &[
-    Refused {
-        looks_like: "a pcap packet capture (tcpdump, tshark)",
-        hint: "eventwire does not read packet captures yet; record the traffic as a HAR instead (browser DevTools → Network → Export HAR, or `mitmdump --set hardump=capture.har`)",
-        sniff: |head| {
-            let magic = head.bytes.get(..4).unwrap_or_default();
-            [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]]
-                .iter()
-                .any(|known| magic == known)
-        },
-    },
-    Refused {
-        looks_like: "a pcapng packet capture (Wireshark, dumpcap, tshark)",
-        hint: "eventwire does not read packet captures yet; record the traffic as a HAR instead (browser DevTools → Network → Export HAR, or `mitmdump --set hardump=capture.har`)",
-        sniff: |head| {
-            head.bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a])
-                && matches!(head.bytes.get(8..12), Some([0x1a, 0x2b, 0x3c, 0x4d] | [0x4d, 0x3c, 0x2b, 0x1a]))
-        },
-    },
     Refused {
         looks_like: "a mitmproxy flow file (`mitmdump -w`)",
         hint: "convert it to a HAR, which eventwire reads: `mitmdump -nr FILE --set hardump=capture.har`",
@@ -222,6 +218,12 @@ pub const REFUSED: &[Refused] = &[
 pub fn refused(head: &[u8], name: &str) -> Option<&'static Refused> {
     let lower = Head::lower_name(name);
     let head = Head::new(head, &lower);
+    let read_as_binary = InputFormat::ALL
+        .into_iter()
+        .any(|format| format.reader().binary() && format.reader().sniff(&head) == Some(Confidence::Certain));
+    if read_as_binary {
+        return None;
+    }
     REFUSED.iter().find(|refused| (refused.sniff)(&head))
 }
 

@@ -3,7 +3,7 @@
 //! so a gigabyte HAR never sits in memory; only the current message does, up to the size cap.
 
 mod message;
-mod polling;
+pub(crate) mod polling;
 mod splitter;
 
 use std::collections::HashMap;
@@ -61,18 +61,20 @@ struct State<'a, 'v> {
 /// The validator's socket numbers: one per WebSocket entry, and one per Socket.IO session
 /// (`sid`), which spans its long-polling requests and the WebSocket it upgrades to.
 #[derive(Default)]
-struct SocketIds {
+pub(crate) struct SocketIds {
     issued: usize,
     by_sid: HashMap<String, usize>,
 }
 
 impl SocketIds {
-    fn fresh(&mut self) -> usize {
+    /// A socket number of its own.
+    pub(crate) fn fresh(&mut self) -> usize {
         self.issued += 1;
         self.issued
     }
 
-    fn of_sid(&mut self, sid: &str) -> usize {
+    /// The socket number of Socket.IO session `sid`.
+    pub(crate) fn of_sid(&mut self, sid: &str) -> usize {
         if let Some(&id) = self.by_sid.get(sid) {
             return id;
         }
@@ -274,7 +276,7 @@ impl<'de> Visitor<'de> for Entries<'_, '_, '_> {
 
 /// What an entry says about its socket.
 #[derive(Default)]
-struct Socket {
+pub(crate) struct Socket {
     entry: usize,
     url: Option<String>,
     resource_type: Option<String>,
@@ -312,7 +314,7 @@ impl Socket {
 
     /// The family the URL names, where it names one: the Socket.IO path is `media`'s, and
     /// `/api/stream/ws/` the streaming API's. (`/ws` alone is used by several families.)
-    fn family_of(url: &str) -> Option<Family> {
+    pub(crate) fn family_of(url: &str) -> Option<Family> {
         if url.contains("/socket.io/") {
             Some(Family::Media)
         } else if url.contains("/api/stream/ws/") {
@@ -567,8 +569,13 @@ fn check(
     if socket_io && socketio::looks_like_frame(&data) { validator.frame(&record) } else { validator.message(&record) }
 }
 
+/// The family a socket's URL names, where it names one (see `Socket::family_of`).
+pub(crate) fn url_family(url: &str) -> Option<Family> {
+    Socket::family_of(url)
+}
+
 /// The path of a URL (`ws://host:port/path?query` → `/path`), if it has a scheme and host.
-fn url_path(url: &str) -> Option<&str> {
+pub(crate) fn url_path(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let path = &rest[rest.find('/')?..];
     Some(path.split(['?', '#']).next().unwrap_or(path))
@@ -593,7 +600,8 @@ fn poll(state: &mut State, socket: &mut Socket) -> io::Result<()> {
     }
     let id = socket.id(&mut state.sockets);
     let eio = url.eio.as_deref();
-    let poll = Poll { entry: socket.entry, socket: id, direction, eio, context: socket.context(Some(direction)) };
+    let at = Position::Har { entry: socket.entry, message: 0 };
+    let poll = Poll { at, socket: id, direction, eio, context: socket.context(Some(direction)) };
     polling::validate(state.validator, &poll, text)
 }
 

@@ -29,6 +29,7 @@ mod formats;
 mod har;
 mod lines;
 pub mod locate;
+mod pcap;
 pub mod redact;
 pub mod socketio;
 mod source;
@@ -40,7 +41,7 @@ use std::path::Path;
 pub use conversation::{DEFAULT_MAX_OPEN, ENDED_REMEMBERED, Latency};
 pub use finding::{Check, Excerpt, Finding, Location, Severity, Summary, Tally};
 pub use formats::{InputFormat, REFUSED, Refused, detect, refused};
-pub use validator::{Event, Sink, Verdict};
+pub use validator::{Event, Sink, Text, Verdict};
 
 use eventwire::Family;
 
@@ -67,6 +68,9 @@ pub struct Options {
     /// shows them: cutting and redacting excerpts is most of what reporting an invalid message
     /// costs.
     pub excerpts: bool,
+    /// Whether every record's text goes to the sink as an [`Event::Text`] (for
+    /// `eventwire messages`).
+    pub texts: bool,
 }
 
 impl Default for Options {
@@ -78,6 +82,7 @@ impl Default for Options {
             jobs: 1,
             max_open: DEFAULT_MAX_OPEN,
             excerpts: true,
+            texts: false,
         }
     }
 }
@@ -172,11 +177,13 @@ fn validate_source(mut source: source::Source, name: &str, options: &Options, si
     let format = options.format.unwrap_or_else(|| detect(&source.head, name));
     let mut validator = validator::Validator::new(options.family, options.excerpts, sink);
     validator.max_open(options.max_open);
+    validator.texts(options.texts);
     let input = formats::Input {
         reader: &mut *source.reader,
         file: source.file.as_ref(),
         cap: options.max_record_bytes,
-        jobs: options.jobs,
+        // The quiet path of several threads gives no texts.
+        jobs: if options.texts { 1 } else { options.jobs },
     };
     let mut failure = format.reader().read(input, &mut validator).err();
     if failure.is_none() && options.format.is_none() && format == InputFormat::Log && validator.summary.is_empty() {

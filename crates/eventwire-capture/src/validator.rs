@@ -71,6 +71,24 @@ pub(crate) enum Position {
     Har { entry: usize, message: usize },
     /// The `packet`-th Engine.IO packet of HAR entry `entry`'s long-polling body (both 1-based).
     Polling { entry: usize, packet: usize },
+    /// Packet `packet` (1-based, as Wireshark numbers frames) of a packet capture, on TCP
+    /// connection `stream` (Wireshark's 0-based `tcp.stream`; none for what concerns the file),
+    /// captured at `micros` (Unix microseconds); `part` is the Engine.IO packet within a
+    /// long-polling body it ended.
+    Packet { packet: usize, stream: Option<usize>, micros: u64, part: Option<usize> },
+}
+
+impl Position {
+    /// The `part`-th Engine.IO packet of the long-polling body at this position.
+    pub(crate) fn part(self, part: usize) -> Position {
+        match self {
+            Position::Har { entry, .. } | Position::Polling { entry, .. } => Position::Polling { entry, packet: part },
+            Position::Packet { packet, stream, micros, .. } => {
+                Position::Packet { packet, stream, micros, part: Some(part) }
+            }
+            text @ Position::Text { .. } => text,
+        }
+    }
 }
 
 /// One message or frame of a capture, with what the capture says about it.
@@ -130,6 +148,20 @@ pub enum Event {
     Finding(Finding),
     /// A message's verdict.
     Message(Verdict),
+    /// A record's text as the capture holds it (reassembled from packets, unpacked from a HAR),
+    /// before its findings; only with [`crate::Options::texts`].
+    Text(Text),
+}
+
+/// The text of one record of a capture (a message, or a Socket.IO / Engine.IO frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    /// Where the capture holds it.
+    pub location: Location,
+    /// Which way it travelled, where the capture records it.
+    pub direction: Option<Direction>,
+    /// The text, not yet redacted.
+    pub text: String,
 }
 
 /// The verdict on one message.
@@ -191,6 +223,8 @@ pub(crate) struct Validator<'s> {
     excerpts: bool,
     /// The rules across messages.
     conversations: Conversations,
+    /// Whether every record's text is handed to the sink ([`Event::Text`]).
+    texts: bool,
 }
 
 impl<'s> Validator<'s> {
@@ -203,7 +237,28 @@ impl<'s> Validator<'s> {
             awaiting: Vec::new(),
             excerpts,
             conversations: Conversations::new(conversation::DEFAULT_MAX_OPEN),
+            texts: false,
         }
+    }
+
+    /// Hands every record's text to the sink before its findings ([`Event::Text`]).
+    pub fn texts(&mut self, texts: bool) {
+        self.texts = texts;
+    }
+
+    /// Whether records' texts go to the sink.
+    pub(crate) fn wants_texts(&self) -> bool {
+        self.texts
+    }
+
+    /// With [`Self::texts`], hands `record`'s text to the sink.
+    pub(crate) fn text(&mut self, record: &Record) -> io::Result<()> {
+        if !self.texts {
+            return Ok(());
+        }
+        let text =
+            Text { location: location_of(record, 0, None), direction: record.direction, text: record.text.to_owned() };
+        (self.sink)(Event::Text(text)).map_err(output_error)
     }
 
     /// Holds at most `max_open` conversations, waiting requests and sessions at once.
@@ -248,6 +303,7 @@ impl<'s> Validator<'s> {
 
     /// A record that should be one JSON message, already decoded (on another thread).
     pub fn decoded_message(&mut self, record: &Record, decoding: Decoding) -> io::Result<()> {
+        self.text(record)?;
         self.complete_pending(sender(record))?;
         self.check_message(record, record.text, 0, None, decoding)
     }
@@ -259,6 +315,7 @@ impl<'s> Validator<'s> {
 
     /// A record that should be an Engine.IO / Socket.IO frame.
     pub fn frame(&mut self, record: &Record) -> io::Result<()> {
+        self.text(record)?;
         let parsed = socketio::parse(record.text);
         if !matches!(parsed, Ok(Frame::Binary(_))) {
             // Any other frame from the same sender ends a binary event's attachments.
@@ -658,7 +715,7 @@ impl<'s> Validator<'s> {
 fn excerpt_of(excerpts: bool, record: &Record, span: std::ops::Range<usize>) -> Option<crate::finding::Excerpt> {
     let first_line = match record.position {
         Position::Text { line, .. } => Some(line),
-        Position::Har { .. } | Position::Polling { .. } => None,
+        Position::Har { .. } | Position::Polling { .. } | Position::Packet { .. } => None,
     };
     excerpts.then(|| locate::excerpt(record.text, span, first_line))
 }
@@ -677,6 +734,7 @@ fn location_of(record: &Record, offset: usize, message_index: Option<usize>) -> 
         Position::Polling { entry, packet } => {
             Location { message_index, entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
         }
+        Position::Packet { .. } => Location { message_index, ..position_location(record.position) },
     }
 }
 
@@ -712,6 +770,13 @@ fn position_location(position: Position) -> Location {
         Position::Polling { entry, packet } => {
             Location { entry: Some(entry), entry_packet: Some(packet), ..Location::default() }
         }
+        Position::Packet { packet, stream, micros, part } => Location {
+            packet: Some(packet),
+            tcp_stream: stream,
+            time_micros: Some(micros),
+            entry_packet: part,
+            ..Location::default()
+        },
     }
 }
 

@@ -25,6 +25,24 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Generate bindings for another language from the protocol types.
     Codegen(CodegenArgs),
+    /// List the messages of captures as JSON Lines, as eventwire reads them (reassembled from a
+    /// packet capture, unpacked from a HAR), with where each is and which way it went; secrets
+    /// redacted. Exit codes: 0, 2 usage error, 3 a file could not be read as a capture.
+    Messages(MessagesArgs),
+}
+
+/// `eventwire messages`.
+#[derive(clap::Args)]
+pub struct MessagesArgs {
+    /// Capture files to read; `-` reads standard input.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The capture format; detected from each file's content (and a `.har` name) by default.
+    #[arg(long, value_parser = input_formats(), default_value = "auto")]
+    pub input_format: FormatArg,
+    /// The largest record (line, message) read, for example `16MiB`, `512KiB` or `1000000`.
+    #[arg(long, value_parser = parse_size, default_value = "16MiB")]
+    pub max_record_size: u64,
 }
 
 /// `eventwire codegen`.

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         args::Command::Schema(schema) => commands::schema::run(&schema),
         args::Command::Validate(validate) => commands::validate::run(&validate),
         args::Command::Codegen(codegen) => commands::codegen::run(&codegen),
+        args::Command::Messages(messages) => commands::messages::run(&messages),
     };
     match result {
         Ok(commands::Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,7 +1,8 @@
 """A Python `websockets` client of the session streaming API: waits for `connection_established`,
 then sends each planted text as it is (so that planted breakage reaches the wire byte for byte)
 and waits for the server's reply before the next. Writes what it sent as ground truth. It
-negotiates permessage-deflate, as `websockets` does by default.
+negotiates permessage-deflate, as `websockets` does by default (EVENTWIRE_PEER_COMPRESSION=none
+turns it off).
 
 Usage: stream_client.py URL MESSAGES TRUTH [LOG]
 """
@@ -20,7 +21,8 @@ MAX_LOG_SIZE = int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
 
 async def main(url, messages, truth_path):
     truth = Truth(truth_path, "websockets client")
-    async with websockets.connect(url) as socket:
+    compression = None if os.environ.get("EVENTWIRE_PEER_COMPRESSION") == "none" else "deflate"
+    async with websockets.connect(url, compression=compression) as socket:
         await socket.recv()
         for seq, message in enumerate(planted(messages), start=1):
             await socket.send(message["text"])

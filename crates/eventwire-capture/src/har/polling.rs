@@ -17,7 +17,7 @@ const SEPARATOR: char = '\x1e';
 
 /// What a polling request's URL says.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(super) struct PollingUrl {
+pub(crate) struct PollingUrl {
     /// The session id (`sid=`): absent on the handshake, whose response opens the session.
     pub sid: Option<String>,
     /// The Engine.IO protocol version (`EIO=`).
@@ -42,7 +42,7 @@ impl PollingUrl {
 }
 
 /// The `sid` of a URL's query (a Socket.IO WebSocket after an upgrade has one too).
-pub(super) fn sid_of(url: &str) -> Option<String> {
+pub(crate) fn sid_of(url: &str) -> Option<String> {
     query(url).find(|&(key, value)| key == "sid" && !value.is_empty()).map(|(_, sid)| sid.to_owned())
 }
 
@@ -79,15 +79,16 @@ impl Body {
 }
 
 /// The session a handshake response opens: the `sid` of its open packet `0{"sid": ...}`.
-pub(super) fn opened_sid(body: &str) -> Option<String> {
+pub(crate) fn opened_sid(body: &str) -> Option<String> {
     let open = body.split(SEPARATOR).find_map(|packet| packet.strip_prefix('0'))?;
     let value: serde_json::Value = serde_json::from_str(open).ok()?;
     value.get("sid")?.as_str().map(str::to_owned)
 }
 
-/// One long-polling body of HAR entry `entry`, sent `direction` on `socket`.
-pub(super) struct Poll<'a> {
-    pub entry: usize,
+/// One long-polling body, at `at` (a HAR entry, or the packet of a packet capture that ended
+/// it), sent `direction` on `socket`.
+pub(crate) struct Poll<'a> {
+    pub at: Position,
     pub socket: usize,
     pub direction: Direction,
     pub eio: Option<&'a str>,
@@ -95,8 +96,8 @@ pub(super) struct Poll<'a> {
 }
 
 /// Validates every Engine.IO packet of a long-polling body ([`Body::decoded`]).
-pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Result<String, String>) -> io::Result<()> {
-    let at_entry = Position::Har { entry: poll.entry, message: 0 };
+pub(crate) fn validate(validator: &mut Validator, poll: &Poll, body: Result<String, String>) -> io::Result<()> {
+    let at_entry = poll.at;
     if let Some(version @ ("1" | "2" | "3")) = poll.eio {
         let message = format!(
             "Engine.IO v{version} long-polling (`EIO={version}`, Socket.IO 2 and older) frames its packets with length prefixes, which eventwire does not read; it reads Engine.IO v4 (Socket.IO 3 and later). This entry's packets were not validated"
@@ -116,7 +117,7 @@ pub(super) fn validate(validator: &mut Validator, poll: &Poll, body: Result<Stri
             context: poll.context,
             socket_family: Some(eventwire::Family::Media),
             socket: poll.socket,
-            ..Record::at(packet, Position::Polling { entry: poll.entry, packet: index + 1 })
+            ..Record::at(packet, poll.at.part(index + 1))
         };
         validator.frame(&record)?;
     }
@@ -163,7 +164,7 @@ mod tests {
                     let mut sink = |_| Ok(());
                     let mut validator = Validator::new(None, true, &mut sink);
                     let poll = Poll {
-                        entry: 1,
+                        at: Position::Har { entry: 1, message: 0 },
                         socket: 1,
                         direction: Direction::ClientToServer,
                         eio: Some("4"),

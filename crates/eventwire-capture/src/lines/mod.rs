@@ -261,11 +261,14 @@ fn check_jsonl_line(
     }
     let indent = text.len() - trimmed.len();
     let decoding = decoding.unwrap_or_else(|| decode(message, validator.family()));
+    let position = || Position::Text { line: number, column: 1 + text[..indent].chars().count() };
     if let Some(kind) = decoding.as_ref().ok().and_then(Decoded::quiet_kind) {
+        if validator.wants_texts() {
+            validator.text(&Record::at(message, position()))?;
+        }
         return validator.quiet_message(kind);
     }
-    let position = Position::Text { line: number, column: 1 + text[..indent].chars().count() };
-    let record = Record { at_end_unterminated: !terminated, ..Record::at(message, position) };
+    let record = Record { at_end_unterminated: !terminated, ..Record::at(message, position()) };
     validator.decoded_message(&record, decoding)
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod codegen;
+pub mod messages;
 pub mod schema;
 pub mod validate;
 

@@ -17,6 +17,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         max_open: usize::try_from(args.max_open).unwrap_or(usize::MAX),
         // Only the text report shows excerpts.
         excerpts: args.format == OutputFormat::Text,
+        texts: false,
     };
     let mut report = report::new(args.format, args.color);
     let mut totals = Totals { files: args.files.len(), ..Totals::default() };
@@ -24,7 +25,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
         let name = if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
         let mut sink = |event: Event| match event {
             Event::Finding(finding) => report.finding(&name, &finding),
-            Event::Message(_) => Ok(()),
+            Event::Message(_) | Event::Text(_) => Ok(()),
         };
         let file = eventwire_capture::validate_path(path, &options, &mut sink);
         if let FileReport { failure: Some(CaptureError::Output(error)), .. } = file {

@@ -47,17 +47,23 @@ struct FindingObject<'a> {
 
 /// A place in the capture: the finding's, or the other message's it involves.
 #[derive(Serialize)]
-struct PlaceObject {
+pub struct PlaceObject {
     line: Option<usize>,
     column: Option<usize>,
     message_index: Option<usize>,
     entry: Option<usize>,
     entry_message: Option<usize>,
     entry_packet: Option<usize>,
+    /// A packet capture's packet (Wireshark's frame number), connection (`tcp.stream`) and
+    /// capture time (Unix seconds).
+    packet: Option<usize>,
+    tcp_stream: Option<usize>,
+    time: Option<f64>,
 }
 
 impl PlaceObject {
-    fn new(location: &eventwire_capture::Location) -> Self {
+    /// The place of `location`.
+    pub fn new(location: &eventwire_capture::Location) -> Self {
         PlaceObject {
             line: location.line,
             column: location.column,
@@ -65,6 +71,9 @@ impl PlaceObject {
             entry: location.entry,
             entry_message: location.entry_message,
             entry_packet: location.entry_packet,
+            packet: location.packet,
+            tcp_stream: location.tcp_stream,
+            time: location.time_micros.map(|micros| micros as f64 / 1e6),
         }
     }
 }
@@ -131,6 +140,7 @@ impl<W: Write> Report for Json<W> {
         self.line(&json!({
             "file": file,
             "line": null, "column": null, "message_index": null, "entry": null, "entry_message": null, "entry_packet": null,
+            "packet": null, "tcp_stream": null, "time": null,
             "family": null, "type": null, "type_name": null,
             "severity": "error",
             "check": if not_a_capture(report) { "not-a-capture" } else { "unreadable" },

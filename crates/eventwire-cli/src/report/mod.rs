@@ -2,7 +2,7 @@
 //! SARIF. Each receives findings as they are found, each file's outcome, then the totals.
 
 mod github;
-mod json;
+pub mod json;
 mod sarif;
 mod text;
 
@@ -76,6 +76,11 @@ pub fn place(file: &str, finding: &Finding) -> String {
 
 /// Where `location` is, as `file:line:column` or `file: HAR entry E, WebSocket message M`.
 pub fn place_of(file: &str, location: &eventwire_capture::Location) -> String {
+    if let Some(packet) = location.packet {
+        let stream = location.tcp_stream.map(|stream| format!(" (tcp.stream {stream})")).unwrap_or_default();
+        let part = location.entry_packet.map(|part| format!(", long-polling packet {part}")).unwrap_or_default();
+        return format!("{file}: packet {packet}{stream}{part}");
+    }
     match (location.line, location.column, location.entry) {
         (Some(line), Some(column), _) => format!("{file}:{line}:{column}"),
         (Some(line), None, _) => format!("{file}:{line}"),

@@ -90,6 +90,8 @@ impl<W: Write> Report for Sarif<W> {
                 "harEntry": location.entry,
                 "harEntryMessage": location.entry_message,
                 "harEntryPacket": location.entry_packet,
+                "packet": location.packet,
+                "tcpStream": location.tcp_stream,
                 "context": finding.context,
             },
         });
@@ -108,6 +110,8 @@ impl<W: Write> Report for Sarif<W> {
                     "harEntry": related.entry,
                     "harEntryMessage": related.entry_message,
                     "harEntryPacket": related.entry_packet,
+                    "packet": related.packet,
+                    "tcpStream": related.tcp_stream,
                 },
             }]);
         }
