@@ -1,6 +1,7 @@
 //! The capture corpus (`tests/captures/`): every input format, all five families, valid and
-//! invalid. Each capture has a hand-written `<name>.expected` with the verdict per message; the
-//! validator must give exactly that, from the file and from a gzip of it.
+//! invalid. Each capture has a hand-written `<name>.expected` with the verdict per message (and,
+//! for a file that cannot be read to its end, an `# unreadable: <why>` line); the validator must
+//! give exactly that, from the file and from a gzip of it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -44,6 +45,7 @@ fn run(validate: impl FnOnce(&mut eventwire_capture::Sink) -> FileReport) -> (Ta
                 let previous = table.messages.insert(verdict.index, (verdict.valid, label, Vec::new()));
                 assert!(previous.is_none(), "message {} has two verdicts", verdict.index);
             }
+            Event::Text(_) => {}
         }
         Ok(())
     });
@@ -68,6 +70,12 @@ fn render(table: &Table) -> String {
     out
 }
 
+/// Why the capture cannot be read to its end, when its expected file says it cannot.
+fn expected_failure(capture: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(capture.with_file_name(format!("{}.expected", capture.file_name()?.to_str()?))).ok()?;
+    text.lines().find_map(|l| l.strip_prefix("# unreadable: ")).map(str::to_owned)
+}
+
 /// The expected file without comments, and the format its header names.
 fn expected(capture: &Path) -> (String, String) {
     let name = capture.file_name().unwrap().to_str().unwrap();
@@ -90,7 +98,13 @@ fn every_capture_gets_its_expected_verdicts() {
         }
         let (table, report) = run(|sink| validate_path(path, &Options::default(), sink));
         let (expected, format) = expected(path);
-        assert!(report.failure.is_none(), "{}: {:?}", path.display(), report.failure);
+        match (expected_failure(path), &report.failure) {
+            (None, failure) => assert!(failure.is_none(), "{}: {failure:?}", path.display()),
+            (Some(why), Some(failure)) => {
+                assert!(failure.to_string().contains(&why), "{}: {failure} does not say {why:?}", path.display())
+            }
+            (Some(why), None) => panic!("{}: read to its end, but expected unreadable: {why}", path.display()),
+        }
         assert_eq!(report.format.map(|f| f.name()), Some(format.as_str()), "{}: detected format", path.display());
         assert_eq!(render(&table), expected, "{}: verdicts", path.display());
         let summary = &report.summary;

@@ -190,12 +190,12 @@ pub const REFUSED: &[Refused] = &[
     },
     Refused {
         looks_like: "a tshark JSON export (`tshark -T json`)",
-        hint: "eventwire does not read dissected packets; export the WebSocket text messages as JSON Lines (`tshark -r FILE -Y websocket.payload.text -T fields -e websocket.payload.text`) or record a HAR",
+        hint: "eventwire does not read dissected packets: give eventwire the packet capture itself (`eventwire validate capture.pcapng`), which it reassembles with directions, sockets and times",
         sniff: |head| head.text.starts_with(b"[") && starts_with_key(crate::detect::skip_ws(&head.text[1..]), "_index"),
     },
     Refused {
         looks_like: "a tshark Elasticsearch export (`tshark -T ek`)",
-        hint: "eventwire does not read dissected packets; export the WebSocket text messages as JSON Lines (`tshark -r FILE -Y websocket.payload.text -T fields -e websocket.payload.text`) or record a HAR",
+        hint: "eventwire does not read dissected packets: give eventwire the packet capture itself (`eventwire validate capture.pcapng`), which it reassembles with directions, sockets and times",
         sniff: |head| {
             let line = head.first_line();
             (starts_with_key(line, "index") && contains(line, b"\"_index\""))
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn formats_are_told_apart() {
-        let cases: [(&str, &str, InputFormat); 14] = [
+        let cases: [(&str, &str, InputFormat); 16] = [
             ("{\"type\":\"ping\"}\n{\"type\":\"pong\"}\n", "a.txt", InputFormat::Jsonl),
             ("[\"audio_data\",{\"audio\":\"AAAA\"}]\n", "a", InputFormat::Jsonl),
             ("\u{feff}{\"type\":\"ping\"}", "a", InputFormat::Jsonl),
@@ -295,9 +295,14 @@ mod tests {
             ("42[\"video_data\",\"/9j/\"]", "a", InputFormat::SocketIo),
             ("2025-09-26T10:00:00Z INFO > {\"type\":\"ping\"}", "a", InputFormat::Log),
             ("", "empty", InputFormat::Jsonl),
+            ("\u{a}\u{d}\u{d}\u{a}\u{1c}\0\0\0\u{4d}\u{3c}\u{2b}\u{1a}", "a", InputFormat::Pcap),
+            ("\u{a}\u{d}\u{d}\u{a}\u{1c}\0\0\0\u{1a}\u{2b}\u{3c}\u{4d}", "a", InputFormat::Pcap),
         ];
         for (head, name, expected) in cases {
             assert_eq!(detect(head.as_bytes(), name), expected, "{head:?}");
+        }
+        for magic in [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]] {
+            assert_eq!(detect(&magic, "no-extension"), InputFormat::Pcap, "{magic:x?}");
         }
     }
 
@@ -314,13 +319,12 @@ mod tests {
 
     #[test]
     fn what_is_not_a_capture_is_told_apart() {
-        let cases: [(&[u8], Option<&str>); 15] = [
-            (&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0], Some("a pcap packet capture (tcpdump, tshark)")),
-            (&[0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0], Some("a pcap packet capture (tcpdump, tshark)")),
-            (
-                &[0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a],
-                Some("a pcapng packet capture (Wireshark, dumpcap, tshark)"),
-            ),
+        let cases: [(&[u8], Option<&str>); 16] = [
+            // Packet captures are read, not refused as binary files.
+            (&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0], None),
+            (&[0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0], None),
+            (&[0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a], None),
+            (&[0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x00, 0x00, 0x00, 0x00], Some("a binary file")),
             (b"4389:9:websocket;2206:13:timestamp_end;", Some("a mitmproxy flow file (`mitmdump -w`)")),
             (b"{\"constants\":{\"activityMonitor\":", Some("a Chromium net-log (`--log-net-log`, chrome://net-export)")),
             (b"[\n  {\n    \"_index\": \"packets-2026-12-02\",", Some("a tshark JSON export (`tshark -T json`)")),

@@ -99,19 +99,23 @@ impl Connection {
     }
 
     /// A segment from endpoint `from`.
-    #[allow(clippy::too_many_arguments, reason = "the fields of one segment")]
     pub(super) fn segment(&mut self, from: usize, segment: &super::link::Segment, at: At, out: &mut Vec<Event>) {
         if segment.syn && segment.acknowledgment.is_none() {
             self.client.get_or_insert(from);
         }
-        let mut pieces = Vec::new();
-        self.tcp[from].segment(segment.sequence, segment.syn, segment.fin, segment.payload, at, &mut pieces);
-        self.take(from, pieces, at, out);
+        // The acknowledgement first: it is of what the sender had received before it sent this.
         if let Some(ack) = segment.acknowledgment {
             let mut pieces = Vec::new();
             self.tcp[1 - from].acknowledged(ack, at, &mut pieces);
             self.take(1 - from, pieces, at, out);
         }
+        let mut pieces = Vec::new();
+        self.tcp[from].segment(segment.sequence, segment.syn, segment.fin, segment.payload, at, &mut pieces);
+        if self.tcp[0].missing() || self.tcp[1].missing() {
+            // Bytes the capture may never show: it no longer holds the whole socket.
+            self.whole = false;
+        }
+        self.take(from, pieces, at, out);
         self.fins[from] |= segment.fin;
         if segment.rst || self.fins == [true, true] {
             self.finish(at, out);

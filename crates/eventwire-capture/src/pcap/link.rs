@@ -63,7 +63,15 @@ pub(super) enum Frame<'a> {
 pub(super) fn segment(link: Link, data: &[u8]) -> Frame<'_> {
     let sliced = match link {
         Link::Ethernet => SlicedPacket::from_ethernet(data),
-        Link::LinuxSll => SlicedPacket::from_linux_sll(data),
+        // etherparse's SLL slicer reads the protocol only for some ARPHRD types (not loopback's):
+        // the v1 header is packet type (2 bytes), ARPHRD type (2), address length (2), address
+        // (8), protocol (2).
+        Link::LinuxSll => match data.get(16..) {
+            Some(payload) => {
+                SlicedPacket::from_ether_type(EtherType(u16::from_be_bytes([data[14], data[15]])), payload)
+            }
+            None => return Frame::Cut("a Linux cooked capture header cut short".to_owned()),
+        },
         Link::LinuxSll2 => match data.get(20..) {
             // The v2 header: protocol type (2 bytes), reserved (2), interface index (4), ARPHRD
             // type (2), packet type (1), address length (1), address (8).

@@ -73,6 +73,7 @@ impl CaptureFormat for Pcap {
             packet: 0,
             last: At { packet: 0, time: 0.0 },
             out_of_order_reported: false,
+            cut_reported: false,
         };
         let result = reader.read(input.reader);
         let ended = reader.end_all();
@@ -114,6 +115,8 @@ struct Reader<'v, 's> {
     last: At,
     /// Whether a packet earlier than the one before it was reported.
     out_of_order_reported: bool,
+    /// Whether a packet that could not be sliced (cut short, damaged) was reported.
+    cut_reported: bool,
 }
 
 /// How many connections are held at most while ended ones can be forgotten (an ended one is
@@ -142,30 +145,36 @@ impl Reader<'_, '_> {
             TooSmall,
             Damaged(String),
         }
+        // Refills that brought nothing new: the file ends inside a block.
+        let mut stalled = 0;
         loop {
             let stop = match reader.next() {
                 Ok((used, block)) => {
+                    stalled = 0;
                     let result = self.block(block, &mut interfaces);
                     reader.consume(used);
                     result.map_err(crate::io_failure)?;
                     continue;
                 }
                 Err(PcapError::Eof) => Stop::End,
-                Err(PcapError::Incomplete(_)) => Stop::Incomplete,
+                Err(PcapError::Incomplete(_) | PcapError::UnexpectedEof) => Stop::Incomplete,
                 Err(PcapError::BufferTooSmall) => Stop::TooSmall,
                 Err(error) => Stop::Damaged(error.to_string()),
             };
             match stop {
                 Stop::End => return Ok(()),
-                Stop::Incomplete if reader.reader_exhausted() => {
+                Stop::Incomplete if reader.reader_exhausted() || stalled > 1 => {
                     return Err(damaged(format!(
                         "the file ends in the middle of packet {} (cut short while it was being written?); the packets before it were validated",
                         self.packet + 1
                     )));
                 }
-                Stop::Incomplete => reader
-                    .refill()
-                    .map_err(|error| damaged(format!("cannot read on after packet {} ({error})", self.packet)))?,
+                Stop::Incomplete => {
+                    stalled += 1;
+                    reader
+                        .refill()
+                        .map_err(|error| damaged(format!("cannot read on after packet {} ({error})", self.packet)))?
+                }
                 Stop::TooSmall if capacity < MAX_BLOCK => {
                     capacity *= 4;
                     reader.grow(capacity);
@@ -280,12 +289,34 @@ impl Reader<'_, '_> {
             Frame::Tcp(segment) => segment,
             Frame::Other => return Ok(()),
             Frame::Cut(why) => {
-                if cut {
-                    // Cut by the snapshot length: the TCP payload it lost shows as a gap.
+                // Reported once: the TCP bytes such packets carried show as gaps where it matters.
+                if std::mem::replace(&mut self.cut_reported, true) {
                     return Ok(());
                 }
-                let _ = why;
-                return Ok(());
+                let (severity, message) = if cut {
+                    (
+                        Severity::Error,
+                        format!(
+                            "packet {} is cut to {} bytes by the capture's snapshot length (`tcpdump -s`, `dumpcap -s`), and so may be others: the messages they carry cannot be read whole (capture with `-s 0`)",
+                            at.packet,
+                            data.len()
+                        ),
+                    )
+                } else {
+                    (
+                        Severity::Warning,
+                        format!(
+                            "packet {} cannot be read ({why}); it was skipped, and so may be others like it",
+                            at.packet
+                        ),
+                    )
+                };
+                return self.validator.capture_finding(
+                    severity,
+                    Check::PacketCapture,
+                    self.position(at, None),
+                    message,
+                );
             }
         };
         let key = if segment.source <= segment.destination {
@@ -356,12 +387,14 @@ impl Reader<'_, '_> {
             match event {
                 Event::Control => {}
                 Event::Problem { severity, check, message, at } => {
-                    let position = Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
+                    let position =
+                        Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     self.validator.capture_finding(severity, check, position, message)?;
                 }
                 Event::Text { bytes, client, at } => {
                     let info = info.get_or_insert_with(|| socket_info(connection, &mut self.sockets, None));
-                    let position = Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
+                    let position =
+                        Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let text = match String::from_utf8(bytes) {
                         Ok(text) => text,
                         Err(error) => {
@@ -396,7 +429,8 @@ impl Reader<'_, '_> {
                 }
                 Event::Binary { len, client, at } => {
                     let info = info.get_or_insert_with(|| socket_info(connection, &mut self.sockets, None));
-                    let position = Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
+                    let position =
+                        Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let direction = if client { Direction::ClientToServer } else { Direction::ServerToClient };
                     let record = Record {
                         direction: Some(direction),
@@ -426,7 +460,8 @@ impl Reader<'_, '_> {
                     };
                     let direction = if client { Direction::ClientToServer } else { Direction::ServerToClient };
                     let context = contexts(&url, connection)[usize::from(!client)].clone();
-                    let position = Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
+                    let position =
+                        Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let poll =
                         Poll { at: position, socket: id, direction, eio: polling.eio.as_deref(), context: &context };
                     polling::validate(self.validator, &poll, text)?;

@@ -147,15 +147,32 @@ impl Stream {
         if missing > i64::from(i32::MAX / 2) { 0 } else { missing.max(0) }
     }
 
+    /// Whether bytes of this direction were acknowledged that the capture has not shown.
+    pub(super) fn missing(&self) -> bool {
+        self.acknowledged_missing() > 0
+    }
+
     /// Declares a hole a gap once it is acknowledged and older than [`REORDER_PACKETS`] packets
-    /// of the connection or [`REORDER_SECONDS`].
+    /// of the connection or [`REORDER_SECONDS`], or at once when the acknowledgement covers the
+    /// segment held after it as well (the receiver had both).
     fn check_hole(&mut self, packet: At, out: &mut Vec<Piece>) {
-        if self.acknowledged_missing() == 0 {
+        let missing = self.acknowledged_missing();
+        if missing == 0 {
             self.hole_since = None;
             return;
         }
         let (seen, time) = *self.hole_since.get_or_insert((self.seen, packet.time));
-        if self.seen - seen >= REORDER_PACKETS || packet.time - time >= REORDER_SECONDS {
+        let held_acknowledged = match (self.next, self.acked) {
+            (Some(next), Some(acked)) => self
+                .held
+                .iter()
+                .map(|(&seq, (bytes, _))| (distance(seq, next), bytes.len() as i64))
+                .filter(|&(ahead, _)| ahead > 0)
+                .min()
+                .is_some_and(|(ahead, len)| distance(acked, next) >= ahead + len),
+            _ => false,
+        };
+        if held_acknowledged || self.seen - seen >= REORDER_PACKETS || packet.time - time >= REORDER_SECONDS {
             self.skip_acknowledged(out);
         }
     }
@@ -249,11 +266,19 @@ mod tests {
         stream.segment(100, false, false, b"abc", at(1), &mut out);
         stream.segment(106, false, false, b"ghi", at(3), &mut out);
         assert_eq!(data(&out), b"abc");
-        stream.acknowledged(109, at(4), &mut out);
+        stream.acknowledged(106, at(4), &mut out);
         assert_eq!(data(&out), b"abc", "the missing segment may still turn up a few packets later");
         for packet in 5..5 + REORDER_PACKETS as usize {
-            stream.acknowledged(109, at(packet), &mut out);
+            stream.acknowledged(106, at(packet), &mut out);
         }
+        assert_eq!(out[1], Piece::Gap { bytes: 3 });
+        assert_eq!(data(&out), b"abcghi");
+        // An acknowledgement of the held segment too: the receiver had both, the gap is at once.
+        let mut stream = Stream::default();
+        let mut out = Vec::new();
+        stream.segment(100, false, false, b"abc", at(1), &mut out);
+        stream.segment(106, false, false, b"ghi", at(3), &mut out);
+        stream.acknowledged(109, at(4), &mut out);
         assert_eq!(out[1], Piece::Gap { bytes: 3 });
         assert_eq!(data(&out), b"abcghi");
         assert!(!stream.from_start);
@@ -263,6 +288,7 @@ mod tests {
         stream.acknowledged(113, at(10), &mut out);
         stream.segment(112, false, true, b"", at(11), &mut out);
         assert!(out.is_empty());
+        assert!(stream.missing());
         stream.finish(&mut out);
         assert_eq!(out, vec![Piece::Gap { bytes: 3 }]);
         let mut quiet = Stream::default();
@@ -288,7 +314,7 @@ mod tests {
             stream.segment(10 + i * chunk.len() as u32, false, false, &chunk, at(2 + i as usize), &mut out);
         }
         assert!(stream.held_bytes <= HELD_PER_DIRECTION);
-        assert!(out.iter().any(|p| *p == Piece::Gap { bytes: 9 }));
+        assert!(out.contains(&Piece::Gap { bytes: 9 }));
         stream.finish(&mut out);
         assert_eq!(data(&out).len(), 1 + 40 * chunk.len());
     }

@@ -60,7 +60,7 @@ pub fn run(args: &MessagesArgs) -> anyhow::Result<Outcome> {
             FileReport { failure: Some(failure), .. } => {
                 #[allow(clippy::print_stderr)]
                 {
-                    eprintln!("eventwire: {name}: {failure}");
+                    eprintln!("eventwire: {name}: {}", eventwire_capture::redact::redact(&failure.to_string()));
                 }
                 outcome = Outcome::Unreadable;
             }
