@@ -12,7 +12,8 @@ pub const REDACTED: &str = "[REDACTED]";
 /// Names of JSON fields and headers whose values are secrets (compared case-insensitively, with
 /// `-` read as `_`).
 const SECRET_FIELDS: &str = "token|access_token|refresh_token|id_token|auth|auth_token|authorization|proxy_authorization|\
-api_key|apikey|x_api_key|x_auth_token|secret|client_secret|password|passwd|cookie|set_cookie|jwt|credentials|private_key";
+api_key|apikey|x_api_key|x_auth_token|secret|client_secret|password|passwd|cookie|set_cookie|jwt|credentials|private_key|\
+sid";
 
 /// Extra names of URL query parameters that carry secrets.
 const SECRET_PARAMS: &str = "key|sig|signature|sid|code|session";
@@ -49,6 +50,8 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Authorization schemes anywhere: Bearer eyJ..., Basic dXNlcjpw...
         build(r#"(?i)\b(?:bearer|basic|digest)\s+([A-Za-z0-9\-._~+/]{6,}=*)"#.to_owned(), 1),
+        // A token-like word after a secret's name in free text: "bad token abc123def".
+        build(r#"(?i)\b(?:token|secret|password|passwd|api[_-]?key)\s+([A-Za-z0-9\-._~+/=]{8,})"#.to_owned(), 1),
         // URL user info: ws://user:password@host
         build(r#"(?i)\b[a-z][a-z0-9+.-]*://([^/\s:@"']+(?::[^/\s@"']*)?)@"#.to_owned(), 1),
     ]
@@ -61,7 +64,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 /// matching folds the Kelvin sign into `k` and the long s into `s` ([`FOLDED_INTO_ASCII`]).
 static MAYBE_SECRET: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(
-        r"(?i-u)token|auth|api[_-]?key|secret|passw|cookie|jwt|credentials|private|bearer|basic|digest|=|://",
+        r"(?i-u)token|auth|api[_-]?key|secret|passw|cookie|jwt|credentials|private|bearer|basic|digest|sid|=|://",
     )
     .expect("valid pattern")
 });
