@@ -1,7 +1,9 @@
-//! The real-peer suite (`tests/peers/`), as `cargo xtask test` runs it: its Python peers installed
-//! from `tests/peers/requirements.txt` into a virtualenv under `target/`, the npm ones already
-//! installed from `tests/js/package-lock.json`, the debug `eventwire` binary built, then
-//! `tests/peers/run.py`, whose `real peers: N passed, N failed` line is counted with the rest.
+//! The real-peer suite (`tests/peers/`), as `cargo xtask test` runs it: its capture tools
+//! (tcpdump, dumpcap, tshark) installed from Debian's packages at the versions
+//! `tests/peers/debian-packages.txt` pins, its Python peers from `tests/peers/requirements.txt`
+//! into a virtualenv under `target/`, the npm ones already installed from
+//! `tests/js/package-lock.json`, the debug `eventwire` binary built, then `tests/peers/run.py`,
+//! whose `real peers: N passed, N failed` line is counted with the rest.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -17,8 +19,44 @@ pub struct Counts {
     pub failed: u64,
 }
 
+/// Installs the pinned Debian packages that are missing (or at another version), with apt-get,
+/// as root; refreshes the package lists once if the first try fails.
+pub fn install_debian_packages(root: &Path) -> anyhow::Result<()> {
+    let list = std::fs::read_to_string(root.join("tests/peers/debian-packages.txt"))
+        .context("cannot read tests/peers/debian-packages.txt")?;
+    let pinned: Vec<&str> = list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let missing: Vec<&str> = pinned
+        .iter()
+        .copied()
+        .filter(|pin| {
+            let (name, version) = pin.split_once('=').unwrap_or((pin, ""));
+            let installed = Command::new("dpkg-query").args(["-W", "-f", "${Version}", name]).output();
+            !installed.is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout) == version)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = || {
+        let mut command = Command::new("apt-get");
+        command
+            .args(["install", "-y", "-q", "--no-install-recommends", "--allow-downgrades"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    let name = format!("install {} from Debian's packages (tests/peers/debian-packages.txt)", missing.join(" "));
+    if crate::test::step(&name, &mut install()).is_ok() {
+        return Ok(());
+    }
+    crate::test::step("refresh the package lists", Command::new("apt-get").args(["update", "-q"]))?;
+    crate::test::step(&name, &mut install())
+        .context("the capture tools could not be installed: run `cargo xtask test` as root on Debian bookworm, or install them")
+}
+
 /// Installs the peers, builds the binary and runs every scenario.
 pub fn run(root: &Path, cargo: &mut Command) -> anyhow::Result<Counts> {
+    install_debian_packages(root)?;
     let venv = root.join("target/peers-venv");
     if !venv.join("bin/python").exists() {
         crate::test::step(
