@@ -56,6 +56,8 @@ struct Tool {
     budget: u64,
     role: Role,
     reads: Reads,
+    /// The container it reads the capture's messages in (JSON Lines but for eventwire's pcap row).
+    input: Format,
     command: Box<dyn Fn(&Path) -> Command>,
 }
 
@@ -132,7 +134,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         let mut split = Vec::new();
         for tool in &tools {
             let bytes = tool.budget.min(settings.bytes);
-            let (path, truth) = capture_file(&dir, capture, no_media, bytes)?;
+            let (path, truth) = capture_file(&dir, capture, no_media, bytes, tool.input)?;
             // Written afresh each time, so that they are never an older capture's halves.
             if tool.reads == Reads::Halves && !split.contains(&path) {
                 write_halves(&path)?;
@@ -284,6 +286,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: eventwire_with("1"),
         },
         Tool {
@@ -292,7 +295,17 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: eventwire_with("2"),
+        },
+        Tool {
+            name: "eventwire validate (pcap)",
+            cores: 1,
+            budget: all,
+            role: Role::Validator,
+            reads: Reads::Capture,
+            input: Format::Pcap,
+            command: eventwire_with("1"),
         },
         Tool {
             name: "serde_json to IgnoredAny (floor)",
@@ -300,6 +313,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Unchecked,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: rust_peer("ignored", None),
         },
         Tool {
@@ -308,6 +322,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Unchecked,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: rust_peer("value", None),
         },
         Tool {
@@ -316,6 +331,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: rust_peer("jsonschema", Some(bundle.clone())),
         },
         Tool {
@@ -324,6 +340,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: share(4),
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: Box::new(move |capture: &Path| {
                 let mut command = Command::new("node");
                 command.arg(&ajv).arg(capture).arg(&bundle);
@@ -336,6 +353,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: share(20),
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: python_peer("fastjsonschema", draft07),
         },
         Tool {
@@ -344,6 +362,7 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: share(100),
             role: Role::Validator,
             reads: Reads::Capture,
+            input: Format::Jsonl,
             command: python_peer("jsonschema", root.join("schema/eventwire.json")),
         },
     ];
@@ -354,13 +373,14 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
             budget: all,
             role: Role::Unchecked,
             reads: Reads::Halves,
+            input: Format::Jsonl,
             command: on_halves(one),
         };
         tools.insert(2, halves(HALVES, eventwire_with("1")));
         tools.insert(4, halves(FLOOR_HALVES, rust_peer("ignored", None)));
         // Each reference: alone on one core, and two runs at once.
         let mut reference = |name, one: &dyn Fn() -> Box<dyn Fn(&Path) -> Command>| {
-            let tool = |cores, reads, command| Tool { name, cores, budget: all, role: Role::Reference, reads, command };
+            let tool = |cores, reads, command| Tool { name, cores, budget: all, role: Role::Reference, reads, input: Format::Jsonl, command };
             tools.push(tool(1, Reads::Capture, one()));
             tools.push(tool(2, Reads::CaptureTwice, two_at_once(one())));
         };
@@ -449,12 +469,19 @@ struct Expected {
 }
 
 /// The capture of `bytes` (generated once) and its ground truth.
-fn capture_file(dir: &Path, capture: &str, no_media: bool, bytes: u64) -> anyhow::Result<(PathBuf, Expected)> {
+fn capture_file(
+    dir: &Path,
+    capture: &str,
+    no_media: bool,
+    bytes: u64,
+    format: Format,
+) -> anyhow::Result<(PathBuf, Expected)> {
     // `v2`: the generator writes coherent conversations since issue 23; older files are not reused.
-    let stem = format!("{}-{bytes}-v2", capture.replace(' ', "-"));
-    let (path, truth_path) = (dir.join(format!("{stem}.jsonl")), dir.join(format!("{stem}.truth.json")));
+    let extension = if format == Format::Pcap { "pcap" } else { "jsonl" };
+    let stem = format!("{}-{bytes}-v2-{extension}", capture.replace(' ', "-"));
+    let (path, truth_path) = (dir.join(format!("{stem}.{extension}")), dir.join(format!("{stem}.truth.json")));
     if !path.exists() || !truth_path.exists() {
-        let spec = Spec { seed: 2026, bytes, invalid: 0.01, no_media, format: Format::Jsonl };
+        let spec = Spec { seed: 2026, bytes, invalid: 0.01, no_media, format };
         sample::write_files(&spec, &path, Some(&truth_path))?;
     }
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path)?)?;

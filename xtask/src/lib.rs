@@ -5,6 +5,7 @@ pub mod api;
 pub mod bench;
 pub mod codegen;
 pub mod fuzz;
+pub mod pcap_writer;
 pub mod peers;
 pub mod sample;
 pub mod test;

@@ -43,6 +43,8 @@ pub enum Format {
     Jsonl,
     /// An HTTP Archive with one WebSocket entry whose `_webSocketMessages` are the messages.
     Har,
+    /// A packet capture (pcap) of one WebSocket over TCP whose text frames are the messages.
+    Pcap,
 }
 
 /// What a generated capture holds: the message count and which of them (1-based, in input
@@ -163,6 +165,12 @@ pub fn write(spec: &Spec, out: &mut dyn Write) -> io::Result<Truth> {
     if har {
         written += write_counted(out, HAR_HEAD.as_bytes())?;
     }
+    let mut pcap = None;
+    if spec.format == Format::Pcap {
+        let (writer, head) = crate::pcap_writer::PcapWriter::start(out, packet_time(state.clock))?;
+        written += head;
+        pcap = Some(writer);
+    }
     let mut first = true;
     while written < spec.bytes {
         let family = pick_family(&mut rng, spec.no_media);
@@ -175,14 +183,26 @@ pub fn write(spec: &Spec, out: &mut dyn Write) -> io::Result<Truth> {
         if let Some(fault) = message.fault {
             truth.conversation.push((truth.messages, fault));
         }
-        written += if har { write_har_message(out, &message, first, state.clock)? } else { write_line(out, &message)? };
+        written += match &mut pcap {
+            Some(writer) => writer.message(out, packet_time(state.clock), message.sent_by_client, &message.text)?,
+            None if har => write_har_message(out, &message, first, state.clock)?,
+            None => write_line(out, &message)?,
+        };
         first = false;
     }
     if har {
         write_counted(out, HAR_TAIL.as_bytes())?;
     }
+    if let Some(writer) = &mut pcap {
+        writer.finish(out, packet_time(state.clock))?;
+    }
     out.flush()?;
     Ok(truth)
+}
+
+/// A packet capture's time at the generator's `clock`: its start before the first message.
+fn packet_time(clock: f64) -> f64 {
+    if clock == 0.0 { 1_758_855_248.0 } else { clock }
 }
 
 fn write_counted(out: &mut dyn Write, bytes: &[u8]) -> io::Result<u64> {

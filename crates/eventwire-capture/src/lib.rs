@@ -25,6 +25,7 @@ mod conversation;
 mod detect;
 mod document;
 mod finding;
+mod fold;
 mod formats;
 mod har;
 mod lines;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::ENDED_REMEMBERED;
-use super::pluck::FoldedState;
+use crate::fold::FoldedState;
 use crate::finding::Location;
 
 /// A conversation's key: its socket and the hash of its key values.

@@ -20,7 +20,8 @@ use eventwire::{Direction, Directions, MessageKind, Role};
 
 use ended::{Ended, Key};
 pub use latency::Latency;
-use pluck::{FoldedState, Path, hash64, hash128, pluck, pluck_paths, string_at};
+use crate::fold::FoldedState;
+use pluck::{Path, hash64, hash128, pluck, pluck_paths, string_at};
 
 use crate::finding::{Check, Location, Severity};
 

@@ -135,7 +135,7 @@ impl Connection {
         }
     }
 
-    fn take(&mut self, side: usize, pieces: Vec<Piece>, at: At, out: &mut Vec<Event>) {
+    fn take(&mut self, side: usize, pieces: Vec<Piece<'_>>, at: At, out: &mut Vec<Event>) {
         for piece in pieces {
             match piece {
                 Piece::Data { bytes, packet } => self.data(side, &bytes, packet, out),

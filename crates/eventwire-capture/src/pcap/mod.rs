@@ -28,6 +28,7 @@ use self::link::{Frame, Link};
 use self::tcp::At;
 use crate::CaptureError;
 use crate::finding::{Check, Severity};
+use crate::fold::FoldedState;
 use crate::formats::{CaptureFormat, Confidence, Head, Input};
 use crate::har::polling::{self, Poll, PollingUrl};
 use crate::har::{SocketIds, url_family, url_path};
@@ -66,7 +67,7 @@ impl CaptureFormat for Pcap {
         let mut reader = Reader {
             validator,
             cap,
-            connections: HashMap::new(),
+            connections: HashMap::default(),
             ended_order: Default::default(),
             streams: 0,
             sockets: SocketIds::default(),
@@ -104,7 +105,7 @@ struct SocketInfo {
 struct Reader<'v, 's> {
     validator: &'v mut Validator<'s>,
     cap: usize,
-    connections: HashMap<(SocketAddr, SocketAddr), (Connection, Option<SocketInfo>)>,
+    connections: HashMap<(SocketAddr, SocketAddr), (Connection, Option<SocketInfo>), FoldedState>,
     /// The connections' keys in the order they began, to forget the oldest ended ones.
     ended_order: std::collections::VecDeque<(SocketAddr, SocketAddr)>,
     /// Connections seen so far (the next `tcp.stream`).
@@ -381,18 +382,22 @@ impl Reader<'_, '_> {
 
     /// Hands what a connection gave to the validator.
     fn events(&mut self, key: (SocketAddr, SocketAddr), events: Vec<Event>, _micros: u64) -> io::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let Reader { connections, validator, sockets, .. } = self;
+        let Some((connection, info)) = connections.get_mut(&key) else { return Ok(()) };
+        let stream = connection.index;
         for event in events {
-            let Some((connection, info)) = self.connections.get_mut(&key) else { return Ok(()) };
-            let stream = connection.index;
             match event {
                 Event::Control => {}
                 Event::Problem { severity, check, message, at } => {
                     let position =
                         Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
-                    self.validator.capture_finding(severity, check, position, message)?;
+                    validator.capture_finding(severity, check, position, message)?;
                 }
                 Event::Text { bytes, client, at } => {
-                    let info = info.get_or_insert_with(|| socket_info(connection, &mut self.sockets, None));
+                    let info = info.get_or_insert_with(|| socket_info(connection, sockets, None));
                     let position =
                         Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let text = match String::from_utf8(bytes) {
@@ -402,7 +407,7 @@ impl Reader<'_, '_> {
                                 "a WebSocket text message that is not UTF-8 (invalid byte at offset {}); RFC 6455 §8.1 requires text messages to be UTF-8, and a peer must fail the connection",
                                 error.utf8_error().valid_up_to()
                             );
-                            self.validator.unreadable_message(position, Check::Encoding, message)?;
+                            validator.unreadable_message(position, Check::Encoding, message)?;
                             continue;
                         }
                     };
@@ -422,13 +427,13 @@ impl Reader<'_, '_> {
                         ..Record::at(&text, position)
                     };
                     if info.socket_io && crate::socketio::looks_like_frame(&text) {
-                        self.validator.frame(&record)?;
+                        validator.frame(&record)?;
                     } else {
-                        self.validator.message(&record)?;
+                        validator.message(&record)?;
                     }
                 }
                 Event::Binary { len, client, at } => {
-                    let info = info.get_or_insert_with(|| socket_info(connection, &mut self.sockets, None));
+                    let info = info.get_or_insert_with(|| socket_info(connection, sockets, None));
                     let position =
                         Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let direction = if client { Direction::ClientToServer } else { Direction::ServerToClient };
@@ -441,7 +446,7 @@ impl Reader<'_, '_> {
                         ..Record::at("", position)
                     };
                     let socket_io = info.socket_io;
-                    self.validator.binary(&record, Some(len), socket_io)?;
+                    validator.binary(&record, Some(len), socket_io)?;
                 }
                 Event::Polling { body, client, target, at } => {
                     let url = format!("http://{}{target}", host_of(connection));
@@ -455,8 +460,8 @@ impl Reader<'_, '_> {
                     let sid =
                         polling.sid.clone().or_else(|| text.as_ref().ok().and_then(|text| polling::opened_sid(text)));
                     let id = match &sid {
-                        Some(sid) => self.sockets.of_sid(sid),
-                        None => self.sockets.fresh(),
+                        Some(sid) => sockets.of_sid(sid),
+                        None => sockets.fresh(),
                     };
                     let direction = if client { Direction::ClientToServer } else { Direction::ServerToClient };
                     let context = contexts(&url, connection)[usize::from(!client)].clone();
@@ -464,7 +469,7 @@ impl Reader<'_, '_> {
                         Position::Packet { packet: at.packet, stream: Some(stream), micros: micros_of(at), part: None };
                     let poll =
                         Poll { at: position, socket: id, direction, eio: polling.eio.as_deref(), context: &context };
-                    polling::validate(self.validator, &poll, text)?;
+                    polling::validate(validator, &poll, text)?;
                 }
             }
         }

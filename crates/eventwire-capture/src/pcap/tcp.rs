@@ -6,6 +6,7 @@
 //! capture from several CPUs, or `-i any`, can hold packets slightly out of order), or when the
 //! bound is reached, or the connection or the capture ends.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The most bytes one direction holds waiting for a segment before them.
@@ -27,9 +28,10 @@ pub(crate) struct At {
 
 /// What one direction's stream gives, in order.
 #[derive(Debug, PartialEq)]
-pub(super) enum Piece {
-    /// The next bytes of the stream, carried by capture packet `packet`.
-    Data { bytes: Vec<u8>, packet: At },
+pub(super) enum Piece<'a> {
+    /// The next bytes of the stream, carried by capture packet `packet` (borrowed from the
+    /// segment when it came in order).
+    Data { bytes: Cow<'a, [u8]>, packet: At },
     /// Bytes of the stream the capture does not hold.
     Gap { bytes: u64 },
 }
@@ -64,14 +66,14 @@ fn distance(a: u32, b: u32) -> i64 {
 impl Stream {
     /// A segment of this direction: its sequence number, flags and payload, captured as packet
     /// `packet`. What it lets through goes to `out`.
-    pub(super) fn segment(
+    pub(super) fn segment<'a>(
         &mut self,
         sequence: u32,
         syn: bool,
         fin: bool,
-        payload: &[u8],
+        payload: &'a [u8],
         packet: At,
-        out: &mut Vec<Piece>,
+        out: &mut Vec<Piece<'a>>,
     ) {
         self.seen += 1;
         let start = if syn { sequence.wrapping_add(1) } else { sequence };
@@ -116,20 +118,20 @@ impl Stream {
             }
             return;
         }
-        out.push(Piece::Data { bytes: payload.to_vec(), packet });
+        out.push(Piece::Data { bytes: Cow::Borrowed(payload), packet });
         self.next = Some(next.wrapping_add(payload.len() as u32));
         self.release(out);
         self.check_hole(packet, out);
     }
 
     /// The other side acknowledged everything before `ack`, in capture packet `packet`.
-    pub(super) fn acknowledged(&mut self, ack: u32, packet: At, out: &mut Vec<Piece>) {
+    pub(super) fn acknowledged(&mut self, ack: u32, packet: At, out: &mut Vec<Piece<'_>>) {
         self.seen += 1;
         self.saw_sent(ack, packet, out);
     }
 
     /// Everything before `sent` was sent (acknowledged, or a later segment starts there).
-    fn saw_sent(&mut self, sent: u32, packet: At, out: &mut Vec<Piece>) {
+    fn saw_sent(&mut self, sent: u32, packet: At, out: &mut Vec<Piece<'_>>) {
         if self.acked.is_none_or(|acked| distance(sent, acked) > 0) {
             self.acked = Some(sent);
         }
@@ -155,7 +157,7 @@ impl Stream {
     /// Declares a hole a gap once it is acknowledged and older than [`REORDER_PACKETS`] packets
     /// of the connection or [`REORDER_SECONDS`], or at once when the acknowledgement covers the
     /// segment held after it as well (the receiver had both).
-    fn check_hole(&mut self, packet: At, out: &mut Vec<Piece>) {
+    fn check_hole(&mut self, packet: At, out: &mut Vec<Piece<'_>>) {
         let missing = self.acknowledged_missing();
         if missing == 0 {
             self.hole_since = None;
@@ -178,7 +180,7 @@ impl Stream {
     }
 
     /// Declares the acknowledged bytes the capture never showed lost, and gives what follows.
-    fn skip_acknowledged(&mut self, out: &mut Vec<Piece>) {
+    fn skip_acknowledged(&mut self, out: &mut Vec<Piece<'_>>) {
         let missing = self.acknowledged_missing();
         let Some(next) = self.next else { return };
         if missing > 0 {
@@ -193,7 +195,7 @@ impl Stream {
     }
 
     /// Gives what is held past a gap, at the end of the connection or the capture.
-    pub(super) fn finish(&mut self, out: &mut Vec<Piece>) {
+    pub(super) fn finish(&mut self, out: &mut Vec<Piece<'_>>) {
         while !self.held.is_empty() {
             self.skip_to_held(out);
         }
@@ -203,7 +205,7 @@ impl Stream {
     }
 
     /// Declares the bytes before the first held segment lost, and gives what follows.
-    fn skip_to_held(&mut self, out: &mut Vec<Piece>) {
+    fn skip_to_held(&mut self, out: &mut Vec<Piece<'_>>) {
         let Some(next) = self.next else { return };
         let Some(first) = self.held.keys().copied().min_by_key(|&seq| distance(seq, next)) else { return };
         let missing = distance(first, next);
@@ -215,7 +217,7 @@ impl Stream {
     }
 
     /// Gives the held segments that now follow on.
-    fn release(&mut self, out: &mut Vec<Piece>) {
+    fn release(&mut self, out: &mut Vec<Piece<'_>>) {
         loop {
             let Some(next) = self.next else { return };
             // The held segment that starts at or before `next` (the earliest such).
@@ -224,8 +226,10 @@ impl Stream {
             self.held_bytes -= bytes.len();
             let seen = (-distance(seq, next)) as usize;
             if seen < bytes.len() {
-                out.push(Piece::Data { bytes: bytes[seen..].to_vec(), packet });
-                self.next = Some(next.wrapping_add((bytes.len() - seen) as u32));
+                let len = bytes.len();
+                let bytes = if seen == 0 { bytes } else { bytes[seen..].to_vec() };
+                out.push(Piece::Data { bytes: Cow::Owned(bytes), packet });
+                self.next = Some(next.wrapping_add((len - seen) as u32));
             }
         }
     }
@@ -240,7 +244,7 @@ mod tests {
     }
 
     fn data(pieces: &[Piece]) -> Vec<u8> {
-        pieces.iter().flat_map(|p| if let Piece::Data { bytes, .. } = p { bytes.clone() } else { Vec::new() }).collect()
+        pieces.iter().flat_map(|p| if let Piece::Data { bytes, .. } = p { bytes.to_vec() } else { Vec::new() }).collect()
     }
 
     #[test]
