@@ -72,7 +72,8 @@ fn render(table: &Table) -> String {
 
 /// Why the capture cannot be read to its end, when its expected file says it cannot.
 fn expected_failure(capture: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(capture.with_file_name(format!("{}.expected", capture.file_name()?.to_str()?))).ok()?;
+    let text =
+        std::fs::read_to_string(capture.with_file_name(format!("{}.expected", capture.file_name()?.to_str()?))).ok()?;
     text.lines().find_map(|l| l.strip_prefix("# unreadable: ")).map(str::to_owned)
 }
 

@@ -2,8 +2,10 @@
 """Peak memory of `eventwire validate` as the input grows: streams generated JSON Lines and HAR
 captures of increasing size into `eventwire validate -`, and validates JSON Lines files of the
 same sizes (read in parts by both cores), and streams ever new conversations (`convs`: a
-million at 550 MiB, which the rules across messages follow and drop at their end), and prints
-the peak RSS of each run. Memory is flat when the peak does not grow with the input.
+million at 550 MiB, which the rules across messages follow and drop at their end), packet
+captures of one WebSocket (`pcap`) and of ever new connections, 10,000 open at a time
+(`conns`), and prints the peak RSS of each run. Memory is flat when the peak does not grow
+with the input.
 
 The peak comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child spawned
 straight from Python would report Python's own memory, which the kernel carries across exec.
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import threading
@@ -72,10 +75,94 @@ def conversation_chunks():
         yield b"".join(lines)
 
 
-def run(binary, size, parts):
+def pcap_packet(client, server, seq, ack, flags, payload, micros):
+    """One pcap record: Ethernet, IPv4 and TCP headers (checksums left 0) and `payload`."""
+    (client_ip, client_port), (server_ip, server_port) = client, server
+    tcp = struct.pack(">HHIIBBHHH", client_port, server_port, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, client_ip, server_ip)
+    frame = bytes(12) + b"\x08\x00" + ip + tcp + payload
+    return struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000, len(frame), len(frame)) + frame
+
+
+PCAP_HEAD = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+UPGRADE = b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+SWITCHED = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+
+
+def ws_frame(text):
+    """An unmasked text frame (server to client)."""
+    length = len(text)
+    if length < 126:
+        return b"\x81" + bytes([length]) + text
+    if length < 65536:
+        return b"\x81\x7e" + struct.pack(">H", length) + text
+    return b"\x81\x7f" + struct.pack(">Q", length) + text
+
+
+class Socket:
+    """One TCP connection being written: the handshake, server frames, the close."""
+
+    def __init__(self, number):
+        self.client = (bytes([10, (number >> 16) & 255, (number >> 8) & 255, number & 255]), 1024 + number % 60000)
+        self.server = (bytes([127, 0, 0, 1]), 8000)
+        self.client_seq, self.server_seq = 1000, 5000
+
+    # One clock for every connection, so that the file is in time order.
+    micros = 1758855248000000
+
+    def send(self, from_client, flags, payload=b""):
+        Socket.micros += 10
+        if from_client:
+            record = pcap_packet(self.client, self.server, self.client_seq, self.server_seq, flags, payload, Socket.micros)
+            self.client_seq += len(payload) + (1 if flags & (SYN | FIN) else 0)
+        else:
+            record = pcap_packet(self.server, self.client, self.server_seq, self.client_seq, flags, payload, Socket.micros)
+            self.server_seq += len(payload) + (1 if flags & (SYN | FIN) else 0)
+        return record
+
+    def opening(self):
+        return b"".join([self.send(True, SYN), self.send(False, SYN | ACK), self.send(True, ACK), self.send(True, ACK | PSH, UPGRADE), self.send(False, ACK | PSH, SWITCHED)])
+
+    def closing(self):
+        return b"".join([self.send(True, FIN | ACK), self.send(False, FIN | ACK), self.send(True, ACK)])
+
+
+def pcap_chunks():
+    """One WebSocket carrying the sample's messages (server frames), in chunks of about 4 MiB."""
+    frames = [ws_frame(line.strip().encode()) for line in open(SAMPLE, encoding="utf-8") if line.strip()]
+    socket = Socket(1)
+    yield socket.opening()
+    while True:
+        chunk, length = [], 0
+        while length < CHUNK:
+            for frame in frames:
+                record = socket.send(False, ACK | PSH, frame)
+                chunk.append(record)
+                length += len(record)
+        yield b"".join(chunk)
+
+
+def connection_chunks(open_at_once=10_000):
+    """Ever new connections, `open_at_once` of them open together: all opened, a message on each,
+    all closed, then the next batch."""
+    ping = b'{"type":"ping","session_id":"s1","timestamp":1758855248}'
+    # The client's ping, masked with a zero key, and the server's pong.
+    asked = b"\x81" + bytes([0x80 | len(ping)]) + bytes(4) + ping
+    frame = ws_frame(b'{"type":"pong","session_id":"s1","timestamp":1758855248}')
+    batch = 0
+    while True:
+        sockets = [Socket(batch * open_at_once + i) for i in range(open_at_once)]
+        batch += 1
+        yield b"".join(s.opening() for s in sockets)
+        yield b"".join(s.send(True, ACK | PSH, asked) + s.send(False, ACK | PSH, frame) for s in sockets)
+        yield b"".join(s.closing() for s in sockets)
+
+
+def run(binary, size, parts, separator=b","):
     """Streams about `size` bytes into `binary validate -`; returns (bytes, seconds, peak KiB).
     `parts` is (head, body, tail), the body repeated; or (head, chunks, tail), with the chunks
-    an iterator of bodies."""
+    an iterator of bodies; after a head, bodies are joined by `separator`."""
     head, body, tail = parts
     bodies = iter(lambda: body, None) if isinstance(body, bytes) else body
     process = subprocess.Popen(
@@ -97,7 +184,7 @@ def run(binary, size, parts):
     first = True
     while written < size:
         if not first and head:
-            process.stdin.write(b",")
+            process.stdin.write(separator)
         chunk = next(bodies)
         process.stdin.write(chunk)
         written += len(chunk)
@@ -153,6 +240,8 @@ def main():
         ("har", args.har_gb, lambda size: run(args.binary, size, har)),
         # 10⁶ conversations are about 550 MiB of these lines.
         ("convs", max(args.jsonl_gb, 0.6), lambda size: run(args.binary, size, (b"", conversation_chunks(), b""))),
+        ("pcap", args.har_gb, lambda size: run(args.binary, size, (PCAP_HEAD, pcap_chunks(), b""), separator=b"")),
+        ("conns", 0.2, lambda size: run(args.binary, size, (PCAP_HEAD, connection_chunks(), b""), separator=b"")),
     ]
     print(f"{'input':<6} {'size':>10} {'messages':>12} {'seconds':>8} {'MB/s':>7} {'peak RSS':>10} {'exit':>4}")
     for name, gigabytes, measure in runs:

@@ -380,7 +380,15 @@ fn tools(root: &Path, dir: &Path, settings: &Settings) -> Vec<Tool> {
         tools.insert(4, halves(FLOOR_HALVES, rust_peer("ignored", None)));
         // Each reference: alone on one core, and two runs at once.
         let mut reference = |name, one: &dyn Fn() -> Box<dyn Fn(&Path) -> Command>| {
-            let tool = |cores, reads, command| Tool { name, cores, budget: all, role: Role::Reference, reads, input: Format::Jsonl, command };
+            let tool = |cores, reads, command| Tool {
+                name,
+                cores,
+                budget: all,
+                role: Role::Reference,
+                reads,
+                input: Format::Jsonl,
+                command,
+            };
             tools.push(tool(1, Reads::Capture, one()));
             tools.push(tool(2, Reads::CaptureTwice, two_at_once(one())));
         };

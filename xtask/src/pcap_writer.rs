@@ -83,12 +83,23 @@ impl PcapWriter {
         Ok(written)
     }
 
-    fn packet(&mut self, out: &mut dyn Write, time: f64, client: bool, flags: Flags, payload: &[u8]) -> io::Result<u64> {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        time: f64,
+        client: bool,
+        flags: Flags,
+        payload: &[u8],
+    ) -> io::Result<u64> {
         let ((source, source_port), (destination, destination_port)) =
             if client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
         let (seq, ack) = if client { (self.client_seq, self.server_seq) } else { (self.server_seq, self.client_seq) };
-        let builder =
-            PacketBuilder::ethernet2([0; 6], [0; 6]).ipv4(source, destination, 64).tcp(source_port, destination_port, seq, 65_535);
+        let builder = PacketBuilder::ethernet2([0; 6], [0; 6]).ipv4(source, destination, 64).tcp(
+            source_port,
+            destination_port,
+            seq,
+            65_535,
+        );
         let builder = match flags {
             Flags::Syn => builder.syn(),
             Flags::SynAck => builder.syn().ack(ack),
@@ -106,7 +117,8 @@ impl PcapWriter {
         }
         let micros = (time * 1e6).round() as u64;
         let mut record = Vec::with_capacity(16);
-        for value in [(micros / 1_000_000) as u32, (micros % 1_000_000) as u32, frame.len() as u32, frame.len() as u32] {
+        for value in [(micros / 1_000_000) as u32, (micros % 1_000_000) as u32, frame.len() as u32, frame.len() as u32]
+        {
             record.extend_from_slice(&value.to_le_bytes());
         }
         out.write_all(&record)?;

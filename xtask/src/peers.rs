@@ -50,8 +50,9 @@ pub fn install_debian_packages(root: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     crate::test::step("refresh the package lists", Command::new("apt-get").args(["update", "-q"]))?;
-    crate::test::step(&name, &mut install())
-        .context("the capture tools could not be installed: run `cargo xtask test` as root on Debian bookworm, or install them")
+    crate::test::step(&name, &mut install()).context(
+        "the capture tools could not be installed: run `cargo xtask test` as root on Debian bookworm, or install them",
+    )
 }
 
 /// Installs the peers, builds the binary and runs every scenario.

@@ -35,12 +35,12 @@ pub enum InputFormat {
 impl InputFormat {
     /// Every format, in the order detection prefers them when two are as sure.
     pub const ALL: [InputFormat; 6] = [
-        InputFormat::Pcap,
         InputFormat::Har,
         InputFormat::Json,
         InputFormat::Jsonl,
         InputFormat::SocketIo,
         InputFormat::Log,
+        InputFormat::Pcap,
     ];
 
     /// The format's reader: its row of the table.
@@ -301,7 +301,9 @@ mod tests {
         for (head, name, expected) in cases {
             assert_eq!(detect(head.as_bytes(), name), expected, "{head:?}");
         }
-        for magic in [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]] {
+        for magic in
+            [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]]
+        {
             assert_eq!(detect(&magic, "no-extension"), InputFormat::Pcap, "{magic:x?}");
         }
     }

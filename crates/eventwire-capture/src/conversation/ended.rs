@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use super::ENDED_REMEMBERED;
-use crate::fold::FoldedState;
 use crate::finding::Location;
+use crate::fold::FoldedState;
 
 /// A conversation's key: its socket and the hash of its key values.
 pub(super) type Key = (usize, u128);

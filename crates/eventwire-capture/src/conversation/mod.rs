@@ -18,9 +18,9 @@ use std::ops::Range;
 use eventwire::conversation::{NOTES, Note as Slot, Pair, Pairing, Phase, Sequence, Step};
 use eventwire::{Direction, Directions, MessageKind, Role};
 
+use crate::fold::FoldedState;
 use ended::{Ended, Key};
 pub use latency::Latency;
-use crate::fold::FoldedState;
 use pluck::{Path, hash64, hash128, pluck, pluck_paths, string_at};
 
 use crate::finding::{Check, Location, Severity};

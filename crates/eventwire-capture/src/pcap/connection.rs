@@ -133,6 +133,9 @@ impl Connection {
             self.tcp[side].finish(&mut pieces);
             self.take(side, pieces, at, out);
         }
+        // Nothing more is read of it: its buffers go (late packets only touch the streams).
+        self.sides = [Side::Ignored, Side::Ignored];
+        self.asked.clear();
     }
 
     fn take(&mut self, side: usize, pieces: Vec<Piece<'_>>, at: At, out: &mut Vec<Event>) {

@@ -105,8 +105,9 @@ struct SocketInfo {
 struct Reader<'v, 's> {
     validator: &'v mut Validator<'s>,
     cap: usize,
-    connections: HashMap<(SocketAddr, SocketAddr), (Connection, Option<SocketInfo>), FoldedState>,
-    /// The connections' keys in the order they began, to forget the oldest ended ones.
+    /// Boxed: the map's table (which doubles as it grows) holds only keys and pointers.
+    connections: HashMap<(SocketAddr, SocketAddr), Box<(Connection, Option<SocketInfo>)>, FoldedState>,
+    /// The ended connections' keys in the order they ended, to forget the oldest.
     ended_order: std::collections::VecDeque<(SocketAddr, SocketAddr)>,
     /// Connections seen so far (the next `tcp.stream`).
     streams: usize,
@@ -120,8 +121,7 @@ struct Reader<'v, 's> {
     cut_reported: bool,
 }
 
-/// How many connections are held at most while ended ones can be forgotten (an ended one is
-/// kept for its late packets, as long as there is room).
+/// How many ended connections are kept (each small: nothing is held), for their late packets.
 const ENDED_KEPT: usize = 4_096;
 
 /// The largest block read: a packet bigger than this cannot be in a capture eventwire follows.
@@ -329,18 +329,14 @@ impl Reader<'_, '_> {
         // a new `tcp.stream`); other late packets of an ended connection (its last ACK) are its own.
         let reopened = segment.syn
             && segment.acknowledgment.is_none()
-            && self.connections.get(&key).is_some_and(|(connection, _)| connection.closed);
+            && self.connections.get(&key).is_some_and(|entry| entry.0.closed);
         if reopened {
             self.connections.remove(&key);
         }
-        let new = !self.connections.contains_key(&key);
-        let (connection, _) = self.connections.entry(key).or_insert_with(|| {
+        let (connection, _) = &mut **self.connections.entry(key).or_insert_with(|| {
             self.streams += 1;
-            (Connection::new(self.streams - 1, [segment.source, segment.destination], self.cap), None)
+            Box::new((Connection::new(self.streams - 1, [segment.source, segment.destination], self.cap), None))
         });
-        if new {
-            self.ended_order.push_back(key);
-        }
         let was_closed = connection.closed;
         let from = connection.side_of(segment.source);
         let mut events = Vec::new();
@@ -349,28 +345,25 @@ impl Reader<'_, '_> {
         self.events(key, events, micros)?;
         if closed && !was_closed {
             // Its socket ends with it; the entry stays (small: nothing is held) for late packets.
-            if let Some((_, info)) = self.connections.get_mut(&key) {
+            if let Some((_, info)) = self.connections.get_mut(&key).map(|entry| &mut **entry) {
                 if let Some(info) = info.take() {
                     self.validator.end_socket(info.id)?;
                 }
             }
+            self.ended_order.push_back(key);
+            self.forget_ended();
         }
-        self.forget_ended();
         Ok(())
     }
 
-    /// Keeps at most [`ENDED_KEPT`] ended connections (oldest first to go), so that a capture of
-    /// many connections stays flat in memory.
+    /// Keeps at most [`ENDED_KEPT`] ended connections (the oldest go first), so that a capture
+    /// of many connections stays flat in memory.
     fn forget_ended(&mut self) {
-        while self.connections.len() > ENDED_KEPT {
+        while self.ended_order.len() > ENDED_KEPT {
             let Some(key) = self.ended_order.pop_front() else { return };
-            if self.connections.get(&key).is_some_and(|(connection, _)| connection.closed) {
+            // Unless a new connection on the same ports has taken its place since.
+            if self.connections.get(&key).is_some_and(|entry| entry.0.closed) {
                 self.connections.remove(&key);
-            } else if self.connections.contains_key(&key) {
-                self.ended_order.push_back(key);
-                if self.ended_order.iter().all(|key| self.connections.get(key).is_none_or(|(c, _)| !c.closed)) {
-                    return; // every connection held is open
-                }
             }
         }
     }
@@ -386,7 +379,7 @@ impl Reader<'_, '_> {
             return Ok(());
         }
         let Reader { connections, validator, sockets, .. } = self;
-        let Some((connection, info)) = connections.get_mut(&key) else { return Ok(()) };
+        let Some((connection, info)) = connections.get_mut(&key).map(|entry| &mut **entry) else { return Ok(()) };
         let stream = connection.index;
         for event in events {
             match event {
@@ -478,15 +471,15 @@ impl Reader<'_, '_> {
 
     /// The end of the capture: every connection still open is finished, in the order they began.
     fn end_all(&mut self) -> io::Result<()> {
-        let mut keys: Vec<_> = self.connections.iter().map(|(key, (connection, _))| (connection.index, *key)).collect();
+        let mut keys: Vec<_> = self.connections.iter().map(|(key, entry)| (entry.0.index, *key)).collect();
         keys.sort();
         for (_, key) in keys {
             let mut events = Vec::new();
-            if let Some((connection, _)) = self.connections.get_mut(&key) {
+            if let Some((connection, _)) = self.connections.get_mut(&key).map(|entry| &mut **entry) {
                 connection.finish(self.last, &mut events);
             }
             self.events(key, events, 0)?;
-            if let Some((_, Some(info))) = self.connections.remove(&key) {
+            if let Some((_, Some(info))) = self.connections.remove(&key).map(|entry| *entry) {
                 self.validator.end_socket(info.id)?;
             }
         }

@@ -244,7 +244,10 @@ mod tests {
     }
 
     fn data(pieces: &[Piece]) -> Vec<u8> {
-        pieces.iter().flat_map(|p| if let Piece::Data { bytes, .. } = p { bytes.to_vec() } else { Vec::new() }).collect()
+        pieces
+            .iter()
+            .flat_map(|p| if let Piece::Data { bytes, .. } = p { bytes.to_vec() } else { Vec::new() })
+            .collect()
     }
 
     #[test]
