@@ -106,9 +106,9 @@ struct Reader<'v, 's> {
     validator: &'v mut Validator<'s>,
     cap: usize,
     /// Boxed: the map's table (which doubles as it grows) holds only keys and pointers.
-    connections: HashMap<(SocketAddr, SocketAddr), Box<(Connection, Option<SocketInfo>)>, FoldedState>,
+    connections: HashMap<Endpoints, Box<(Connection, Option<SocketInfo>)>, FoldedState>,
     /// The ended connections' keys in the order they ended, to forget the oldest.
-    ended_order: std::collections::VecDeque<(SocketAddr, SocketAddr)>,
+    ended_order: std::collections::VecDeque<Endpoints>,
     /// Connections seen so far (the next `tcp.stream`).
     streams: usize,
     sockets: SocketIds,
@@ -120,6 +120,9 @@ struct Reader<'v, 's> {
     /// Whether a packet that could not be sliced (cut short, damaged) was reported.
     cut_reported: bool,
 }
+
+/// A connection's two endpoints, the lower first: the key it is found by.
+type Endpoints = (SocketAddr, SocketAddr);
 
 /// How many ended connections are kept (each small: nothing is held), for their late packets.
 const ENDED_KEPT: usize = 4_096;
@@ -374,7 +377,7 @@ impl Reader<'_, '_> {
     }
 
     /// Hands what a connection gave to the validator.
-    fn events(&mut self, key: (SocketAddr, SocketAddr), events: Vec<Event>, _micros: u64) -> io::Result<()> {
+    fn events(&mut self, key: Endpoints, events: Vec<Event>, _micros: u64) -> io::Result<()> {
         if events.is_empty() {
             return Ok(());
         }
