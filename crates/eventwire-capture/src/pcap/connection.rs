@@ -122,6 +122,20 @@ impl Connection {
         }
     }
 
+    /// The bytes both directions hold waiting for holes to fill.
+    pub(super) fn held_bytes(&self) -> usize {
+        self.tcp[0].held_bytes() + self.tcp[1].held_bytes()
+    }
+
+    /// Stops waiting for the holes of both directions: they are gaps, and what was held is read.
+    pub(super) fn give_up_holes(&mut self, at: At, out: &mut Vec<Event>) {
+        for side in 0..2 {
+            let mut pieces = Vec::new();
+            self.tcp[side].give_up(&mut pieces);
+            self.take(side, pieces, at, out);
+        }
+    }
+
     /// The end of the connection or of the capture: what is held is given, gaps and all.
     pub(super) fn finish(&mut self, at: At, out: &mut Vec<Event>) {
         if self.closed {

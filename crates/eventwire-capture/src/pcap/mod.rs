@@ -14,6 +14,8 @@ mod connection;
 mod http;
 mod link;
 mod tcp;
+#[cfg(test)]
+mod tests;
 mod websocket;
 
 use std::collections::HashMap;
@@ -63,19 +65,7 @@ impl CaptureFormat for Pcap {
         true
     }
     fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError> {
-        let cap = usize::try_from(input.cap).unwrap_or(usize::MAX);
-        let mut reader = Reader {
-            validator,
-            cap,
-            connections: HashMap::default(),
-            ended_order: Default::default(),
-            streams: 0,
-            sockets: SocketIds::default(),
-            packet: 0,
-            last: At { packet: 0, time: 0.0 },
-            out_of_order_reported: false,
-            cut_reported: false,
-        };
+        let mut reader = Reader::new(validator, usize::try_from(input.cap).unwrap_or(usize::MAX));
         let result = reader.read(input.reader);
         let ended = reader.end_all();
         result.and(ended.map_err(crate::io_failure))
@@ -115,6 +105,10 @@ struct Reader<'v, 's> {
     /// Packets read so far (the number of the last one).
     packet: usize,
     last: At,
+    /// The bytes all connections hold waiting for holes to fill (at most about [`HELD_IN_ALL`]).
+    held: usize,
+    /// The most `held` has been.
+    most_held: usize,
     /// Whether a packet earlier than the one before it was reported.
     out_of_order_reported: bool,
     /// Whether a packet that could not be sliced (cut short, damaged) was reported.
@@ -124,13 +118,34 @@ struct Reader<'v, 's> {
 /// A connection's two endpoints, the lower first: the key it is found by.
 type Endpoints = (SocketAddr, SocketAddr);
 
+/// The most bytes all connections together hold waiting for holes to fill; past it, the
+/// connection that added to it stops waiting (each holds at most 2 MiB, both directions).
+const HELD_IN_ALL: usize = 32 << 20;
+
 /// How many ended connections are kept (each small: nothing is held), for their late packets.
 const ENDED_KEPT: usize = 4_096;
 
 /// The largest block read: a packet bigger than this cannot be in a capture eventwire follows.
 const MAX_BLOCK: usize = 64 << 20;
 
-impl Reader<'_, '_> {
+impl<'v, 's> Reader<'v, 's> {
+    fn new(validator: &'v mut Validator<'s>, cap: usize) -> Self {
+        Reader {
+            validator,
+            cap,
+            connections: HashMap::default(),
+            ended_order: Default::default(),
+            streams: 0,
+            sockets: SocketIds::default(),
+            packet: 0,
+            last: At { packet: 0, time: 0.0 },
+            held: 0,
+            most_held: 0,
+            out_of_order_reported: false,
+            cut_reported: false,
+        }
+    }
+
     fn read(&mut self, file: &mut dyn io::BufRead) -> Result<(), CaptureError> {
         let damaged = |message: String| CaptureError::Format { format: "pcap", message };
         let mut capacity = 1 << 20;
@@ -334,7 +349,9 @@ impl Reader<'_, '_> {
             && segment.acknowledgment.is_none()
             && self.connections.get(&key).is_some_and(|entry| entry.0.closed);
         if reopened {
-            self.connections.remove(&key);
+            if let Some(entry) = self.connections.remove(&key) {
+                self.held -= entry.0.held_bytes();
+            }
         }
         let (connection, _) = &mut **self.connections.entry(key).or_insert_with(|| {
             self.streams += 1;
@@ -343,7 +360,16 @@ impl Reader<'_, '_> {
         let was_closed = connection.closed;
         let from = connection.side_of(segment.source);
         let mut events = Vec::new();
+        let held = connection.held_bytes();
         connection.segment(from, &segment, at, &mut events);
+        self.held = self.held + connection.held_bytes() - held;
+        self.most_held = self.most_held.max(self.held);
+        if self.held > HELD_IN_ALL {
+            // Over all connections too much waits for holes: this one stops waiting.
+            let held = connection.held_bytes();
+            connection.give_up_holes(at, &mut events);
+            self.held -= held - connection.held_bytes();
+        }
         let closed = connection.closed;
         self.events(key, events, micros)?;
         if closed && !was_closed {
@@ -366,7 +392,9 @@ impl Reader<'_, '_> {
             let Some(key) = self.ended_order.pop_front() else { return };
             // Unless a new connection on the same ports has taken its place since.
             if self.connections.get(&key).is_some_and(|entry| entry.0.closed) {
-                self.connections.remove(&key);
+                if let Some(entry) = self.connections.remove(&key) {
+                    self.held -= entry.0.held_bytes();
+                }
             }
         }
     }

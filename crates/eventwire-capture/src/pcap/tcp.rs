@@ -194,6 +194,19 @@ impl Stream {
         self.hole_since = None;
     }
 
+    /// The bytes held waiting for a hole to fill.
+    pub(super) fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// Gives up waiting: the holes before what is held are gaps (the capture holds too much
+    /// waiting, over all connections).
+    pub(super) fn give_up(&mut self, out: &mut Vec<Piece<'_>>) {
+        while !self.held.is_empty() {
+            self.skip_to_held(out);
+        }
+    }
+
     /// Gives what is held past a gap, at the end of the connection or the capture.
     pub(super) fn finish(&mut self, out: &mut Vec<Piece<'_>>) {
         while !self.held.is_empty() {

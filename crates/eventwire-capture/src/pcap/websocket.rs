@@ -384,6 +384,132 @@ fn unmask(payload: &mut [u8], key: [u8; 4]) {
 mod tests {
     use super::*;
 
+    fn at() -> At {
+        At { packet: 7, time: 0.0 }
+    }
+
+    /// A frame: `first` is FIN, RSV and opcode; `mask` the client's key (none for the server).
+    fn frame(first: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+        let mut out = vec![first];
+        let bit = if mask.is_some() { 0x80 } else { 0 };
+        match payload.len() {
+            len @ 0..=125 => out.push(bit | len as u8),
+            len @ 126..=65_535 => {
+                out.push(bit | 126);
+                out.extend_from_slice(&(len as u16).to_be_bytes());
+            }
+            len => {
+                out.push(bit | 127);
+                out.extend_from_slice(&(len as u64).to_be_bytes());
+            }
+        }
+        match mask {
+            Some(key) => {
+                out.extend_from_slice(&key);
+                out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+            }
+            None => out.extend_from_slice(payload),
+        }
+        out
+    }
+
+    fn read(frames: &mut Frames, bytes: &[u8], piece: usize) -> Vec<Out> {
+        let mut out = Vec::new();
+        for chunk in bytes.chunks(piece.max(1)) {
+            frames.push(chunk, at(), &mut out);
+        }
+        out
+    }
+
+    fn texts(out: &[Out]) -> Vec<String> {
+        out.iter()
+            .filter_map(|o| {
+                if let Out::Text { bytes, .. } = o { Some(String::from_utf8(bytes.clone()).unwrap()) } else { None }
+            })
+            .collect()
+    }
+
+    fn problems(out: &[Out]) -> Vec<Check> {
+        out.iter().filter_map(|o| if let Out::Problem { check, .. } = o { Some(*check) } else { None }).collect()
+    }
+
+    #[test]
+    fn fragments_and_control_frames_in_between_make_one_message_whatever_the_segments() {
+        let key = Some([1, 2, 3, 4]);
+        let mut bytes = frame(0x01, b"{\"type\":", key);
+        bytes.extend(frame(0x89, b"ping", key)); // a ping between fragments
+        bytes.extend(frame(0x80, b"\"ping\"}", key));
+        bytes.extend(frame(0x88, &[0x03, 0xe8], key)); // close, code 1000
+        for piece in [1, 2, 3, 7, 1000] {
+            let out = read(&mut Frames::new(true, None, 1 << 20), &bytes, piece);
+            assert_eq!(texts(&out), vec![r#"{"type":"ping"}"#], "{piece}-byte segments");
+            assert_eq!(out.iter().filter(|o| matches!(o, Out::Control { .. })).count(), 2);
+            assert!(problems(&out).is_empty(), "{out:?}");
+        }
+        let long = "x".repeat(70_000);
+        let out = read(&mut Frames::new(false, None, 1 << 20), &frame(0x81, long.as_bytes(), None), 1500);
+        assert_eq!(texts(&out), vec![long], "a 64-bit length");
+    }
+
+    #[test]
+    fn what_breaks_rfc_6455_is_reported() {
+        let cases: [(bool, Vec<u8>, Check); 7] = [
+            (true, frame(0x81, b"{}", None), Check::WebSocketFrame), // client unmasked
+            (false, frame(0x81, b"{}", Some([9, 9, 9, 9])), Check::WebSocketFrame), // server masked
+            (false, frame(0xc1, b"{}", None), Check::WebSocketFrame), // RSV1 without deflate
+            (false, frame(0xa1, b"{}", None), Check::WebSocketFrame), // RSV2
+            (false, frame(0x83, b"{}", None), Check::WebSocketFrame), // reserved opcode
+            (false, frame(0x89, &[0; 126], None), Check::WebSocketFrame), // control over 125
+            (false, frame(0x80, b"{}", None), Check::WebSocketFrame), // continuation of nothing
+        ];
+        for (client, bytes, check) in cases {
+            let out = read(&mut Frames::new(client, None, 1 << 20), &bytes, 1000);
+            assert_eq!(problems(&out).first(), Some(&check), "{bytes:x?}: {out:?}");
+        }
+        let out = read(&mut Frames::new(false, None, 100), &frame(0x81, &[b'x'; 300], None), 64);
+        assert_eq!(problems(&out), vec![Check::RecordTooLarge]);
+        assert!(texts(&out).is_empty());
+    }
+
+    #[test]
+    fn deflate_with_and_without_context_takeover() {
+        use flate2::{Compress, Compression, FlushCompress};
+        // A sender with context takeover: one compressor for every message, each message
+        // flushed with a sync flush and its 00 00 ff ff tail removed (RFC 7692 §7.2.1).
+        let compress = |compressor: &mut Compress, text: &str| {
+            let mut out = Vec::with_capacity(text.len() + 64);
+            compressor.compress_vec(text.as_bytes(), &mut out, FlushCompress::Sync).unwrap();
+            assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
+            out.truncate(out.len() - 4);
+            out
+        };
+        let messages = [r#"{"type":"ping","session_id":"s1"}"#, r#"{"type":"ping","session_id":"s1"}"#, "{}"];
+        for takeover in [true, false] {
+            let mut compressor = Compress::new(Compression::default(), false);
+            let mut bytes = Vec::new();
+            for text in messages {
+                if !takeover {
+                    compressor.reset();
+                }
+                bytes.extend(frame(0xc1, &compress(&mut compressor, text), None));
+            }
+            let deflate = Deflate { no_context_takeover: !takeover };
+            let out = read(&mut Frames::new(false, Some(deflate), 1 << 20), &bytes, 5);
+            assert_eq!(texts(&out), messages, "context takeover {takeover}");
+            // After a gap, only the sender that resets its context can be read on.
+            let mut frames = Frames::new(false, Some(deflate), 1 << 20);
+            let first = frame(0xc1, &compress(&mut Compress::new(Compression::default(), false), messages[0]), None);
+            let mut out = read(&mut frames, &first, 1000);
+            frames.gap();
+            out.extend(read(&mut frames, &bytes, 1000));
+            let expected = if takeover { 1 } else { 1 + messages.len() };
+            assert_eq!(texts(&out).len(), expected, "context takeover {takeover}: {out:?}");
+            if takeover {
+                assert_eq!(problems(&out), vec![Check::Inflate; messages.len()]);
+            }
+        }
+    }
+
     #[test]
     fn unmasking_is_the_byte_by_byte_xor() {
         let key = [0x37, 0xfa, 0x21, 0x3d];
