@@ -290,20 +290,26 @@ def wireshark_agrees(eventwire, path, partial=False):
     listing = subprocess.run([eventwire, "messages", str(path)], capture_output=True, text=True, timeout=120)
     if listing.returncode != 0:
         return [f"eventwire messages: exit {listing.returncode}: {listing.stderr[-1000:]}"]
-    ours = [(line["packet"], line["text"]) for line in map(json.loads, listing.stdout.splitlines()) if line["entry_packet"] is None]
+    listed = [line for line in map(json.loads, listing.stdout.splitlines()) if line["entry_packet"] is None]
+    ours = [(line["packet"], line["text"]) for line in listed]
     dissected = subprocess.run(
-        ["tshark", "-r", str(path), "-Y", "websocket.payload.text", "-T", "json", "-e", "frame.number", "-e", "websocket.payload.text"],
+        ["tshark", "-r", str(path), "-Y", "websocket.payload.text", "-T", "json", "-e", "frame.number", "-e", "tcp.stream", "-e", "websocket.payload.text"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     if dissected.returncode != 0:
         return [f"tshark: exit {dissected.returncode}: {dissected.stderr[-1000:]}"]
-    theirs = []
+    theirs, streams = [], {}
     for packet in json.loads(dissected.stdout or "[]"):
         layers = packet["_source"]["layers"]
+        streams[int(layers["frame.number"][0])] = int(layers["tcp.stream"][0])
         for text in layers.get("websocket.payload.text", []):
             theirs.append((int(layers["frame.number"][0]), text))
+    # Connections are numbered as Wireshark numbers them (`tcp.stream`).
+    misnumbered = [line["packet"] for line in listed if line["packet"] in streams and streams[line["packet"]] != line["tcp_stream"]]
+    if misnumbered:
+        return [f"packets {misnumbered[:5]}: eventwire's tcp_stream is not tshark's tcp.stream"]
     if not theirs:
         return ["tshark found no WebSocket text message: the capture holds no traffic to compare"]
     if partial:

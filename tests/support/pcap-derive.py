@@ -103,6 +103,9 @@ def main():
     with open("pcap-sections.pcapng", "wb") as out:
         for part in (PLAIN, "/tmp/socketio.pcapng"):
             out.write(open(part, "rb").read())
+    # One section with two interfaces of different link types (Ethernet and Linux cooked v2),
+    # their packets merged by time.
+    run("mergecap", "-w", "pcap-interfaces.pcapng", PLAIN, SOCKETIO)
     # Cut in the middle of a packet, as a capture copied while it was being written.
     whole = open("/tmp/plain.pcap", "rb").read()
     open("pcap-cut.pcap", "wb").write(whole[: len(whole) - 40])
