@@ -108,18 +108,21 @@ fn parse_in_cache(mut file: std::fs::File) -> anyhow::Result<usize> {
         for line in whole_lines.split(|&b| b == b'\n') {
             parsed += usize::from(serde_json::from_slice::<IgnoredAny>(line).is_ok());
         }
+        // (The lines are split byte by byte here, in cache: this measures the machine, and the
+        // same code runs alone and twice at once.)
         parsed_bytes += whole_lines.len() as u64 + 1;
     }
     Ok(parsed)
 }
 
-/// Runs `valid` on every non-empty line, reading the capture in blocks into one reused buffer
-/// (as eventwire does, so that the floor is not slowed by reading); returns the line count and
-/// the invalid lines (1-based).
+/// Runs `valid` on every non-empty line; returns the line count and the invalid lines
+/// (1-based). The fastest honest way to read the lines: one buffer, zeroed once, filled by
+/// `read` straight from the file; lines found with `memchr` (vectorised) and parsed where they
+/// lie; only the partial last line is moved to the buffer's start before the next read (the
+/// buffer doubles for a line longer than it).
 fn verdicts(mut file: impl Read, mut valid: impl FnMut(&[u8]) -> bool) -> anyhow::Result<(usize, Vec<usize>)> {
     const BLOCK: usize = 4 << 20;
     let (mut invalid, mut messages) = (Vec::new(), 0);
-    let mut buffer = Vec::with_capacity(2 * BLOCK);
     let mut check = |line: &[u8]| {
         if !line.is_empty() {
             messages += 1;
@@ -128,17 +131,27 @@ fn verdicts(mut file: impl Read, mut valid: impl FnMut(&[u8]) -> bool) -> anyhow
             }
         }
     };
+    let mut buffer = vec![0u8; BLOCK];
+    let mut filled = 0;
     loop {
-        let start = buffer.len();
-        buffer.resize(start + BLOCK, 0);
-        let read = file.read(&mut buffer[start..]).context("cannot read the capture")?;
-        buffer.truncate(start + read);
+        if filled == buffer.len() {
+            buffer.resize(2 * buffer.len(), 0);
+        }
+        let read = file.read(&mut buffer[filled..]).context("cannot read the capture")?;
         if read == 0 {
-            check(&buffer);
+            check(&buffer[..filled]);
             return Ok((messages, invalid));
         }
-        let Some(last_newline) = buffer.iter().rposition(|&b| b == b'\n') else { continue };
-        buffer[..last_newline].split(|&b| b == b'\n').for_each(&mut check);
-        buffer.drain(..=last_newline);
+        // Only the bytes just read can hold a newline the last scan has not seen.
+        let mut start = 0;
+        let mut from = filled;
+        filled += read;
+        while let Some(at) = memchr::memchr(b'\n', &buffer[from..filled]) {
+            check(&buffer[start..from + at]);
+            start = from + at + 1;
+            from = start;
+        }
+        buffer.copy_within(start..filled, 0);
+        filled -= start;
     }
 }
