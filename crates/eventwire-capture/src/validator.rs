@@ -194,9 +194,12 @@ enum Awaiting {
 /// A binary event waiting for its attachments.
 struct PendingBinary {
     expected: usize,
-    /// The lengths of the attachments received so far (`None`: the capture does not say, as
-    /// engineio's logger writes `<binary>`).
-    received: Vec<Option<usize>>,
+    /// How many attachments have come so far (counted, not kept: an event may declare any
+    /// number of them).
+    received: usize,
+    /// The length of the attachment the audio placeholder names, once it has come (`None`
+    /// inside: the capture does not say, as engineio's logger writes `<binary>`).
+    audio_length: Option<Option<usize>>,
     /// The attachment the audio placeholder names, if the event is audio by attachment.
     audio_attachment: Option<usize>,
     kind: Option<&'static MessageKind>,
@@ -363,8 +366,11 @@ impl<'s> Validator<'s> {
                     *left == 0
                 }
                 Awaiting::Event(pending) => {
-                    pending.received.push(len);
-                    pending.received.len() == pending.expected
+                    if pending.audio_attachment == Some(pending.received) {
+                        pending.audio_length = Some(len);
+                    }
+                    pending.received += 1;
+                    pending.received == pending.expected
                 }
             };
             if done {
@@ -455,14 +461,14 @@ impl<'s> Validator<'s> {
     }
 
     /// Ends the file: a binary event still waiting for attachments is reported, and a file read
-    /// to its end without a single message or frame gets a warning.
+    /// to its end without a single message gets a warning (control frames alone are no message).
     pub fn finish(&mut self, read_to_end: bool) -> io::Result<()> {
         while let Some(&(from, _)) = self.awaiting.first() {
             self.complete_pending(from)?;
         }
         self.end_conversations(None)?;
         self.summary.latency = std::mem::take(&mut self.conversations.latency);
-        if read_to_end && self.summary.messages == 0 && self.summary.control_frames == 0 {
+        if read_to_end && self.summary.messages == 0 {
             let message = "no messages found: the capture is empty or holds no protocol messages".to_owned();
             self.emit(capture_level(Severity::Warning, Check::NoMessages, Location::default(), message))?;
         }
@@ -611,7 +617,8 @@ impl<'s> Validator<'s> {
         if let Some(expected @ 1..) = attachments {
             let pending = Awaiting::Event(Box::new(PendingBinary {
                 expected,
-                received: Vec::with_capacity(expected),
+                received: 0,
+                audio_length: None,
                 audio_attachment,
                 kind,
                 index,
@@ -636,14 +643,13 @@ impl<'s> Validator<'s> {
         let Some(at) = self.awaiting.iter().position(|(awaiting, _)| *awaiting == from) else { return Ok(()) };
         let Awaiting::Event(pending) = self.awaiting.remove(at).1 else { return Ok(()) };
         let mut problems = Vec::new();
-        if pending.received.len() < pending.expected {
+        if pending.received < pending.expected {
             problems.push(format!(
                 "the binary event declares {} attachment(s) but {} binary frame(s) followed it",
-                pending.expected,
-                pending.received.len()
+                pending.expected, pending.received
             ));
         }
-        if let Some(&Some(len)) = pending.audio_attachment.and_then(|num| pending.received.get(num)) {
+        if let Some(Some(len)) = pending.audio_length {
             let num = pending.audio_attachment.unwrap_or_default();
             if len == 0 {
                 problems.push(format!("audio attachment {num} is empty"));
