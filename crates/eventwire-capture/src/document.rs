@@ -78,6 +78,15 @@ enum Value {
     },
 }
 
+/// Whether the whole content is one JSON scalar (`"text"`, `-0.5`, `null`): JSON, if not a
+/// message, and so read as JSON rather than as a log without messages.
+fn is_one_scalar(head: &Head) -> bool {
+    let scalar_start = matches!(head.text.first(), Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'));
+    scalar_start
+        && head.bytes.len() < crate::source::SNIFF_BYTES
+        && serde_json::from_slice::<serde::de::IgnoredAny>(head.text).is_ok()
+}
+
 /// The JSON document format.
 pub(crate) struct JsonDocument;
 
@@ -92,7 +101,8 @@ impl CaptureFormat for JsonDocument {
         let text = head.text;
         let array_of_values = text.starts_with(b"[") && !matches!(next_non_ws(&text[1..]), Some(b'"'));
         let spans_lines = text.starts_with(b"{") || text.starts_with(b"[");
-        (array_of_values || (spans_lines && first_value_spans_lines(text))).then_some(Confidence::Likely)
+        (array_of_values || (spans_lines && first_value_spans_lines(text)) || is_one_scalar(head))
+            .then_some(Confidence::Likely)
     }
     fn read(&self, input: Input, validator: &mut Validator) -> Result<(), CaptureError> {
         validate(input.reader, input.cap, validator).map_err(|error| match error {

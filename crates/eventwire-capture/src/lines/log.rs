@@ -262,20 +262,27 @@ enum Payload {
 
 /// Where the payload of a log line starts, and what it is: the first candidate (a `{` or `[`,
 /// or a frame at the start of a word) that parses to the end of the line. When none does, the
-/// JSON candidate the parser got furthest into, so its error is reported.
+/// JSON candidate the parser got furthest into, so its error is reported. At most
+/// [`JSON_TRIES`] candidates are parsed, so that a long line of brackets costs linear time.
 fn find_payload(text: &str) -> Option<(usize, Payload)> {
+    let text = text.trim_end();
     let bytes = text.as_bytes();
     let mut best: Option<(usize, usize)> = None;
+    let mut tries = 0;
     for at in 0..bytes.len() {
         let word_start = at == 0 || bytes[at - 1].is_ascii_whitespace() || b":>|]".contains(&bytes[at - 1]);
         if !word_start {
             continue;
         }
-        let rest = text[at..].trim_end();
+        let rest = &text[at..];
         if socketio::looks_like_frame(rest) && socketio::parse(rest).is_ok() {
             return Some((at, Payload::Frame));
         }
         if starts_like_a_message(rest) {
+            if tries == JSON_TRIES {
+                break;
+            }
+            tries += 1;
             match serde_json::from_str::<serde::de::IgnoredAny>(rest) {
                 Ok(_) => return Some((at, Payload::Json)),
                 Err(error) => {
@@ -289,6 +296,10 @@ fn find_payload(text: &str) -> Option<(usize, Payload)> {
     }
     best.map(|(at, _)| (at, Payload::Broken))
 }
+
+/// How many places of one line [`find_payload`] parses as JSON: a log prefix has a few
+/// brackets that start like a message (`[{`, `["`) at most; past that the line is broken JSON.
+const JSON_TRIES: usize = 8;
 
 /// Whether a bracket's first member is quoted as JSON quotes (`{"` or `["`).
 fn quotes_like_json(text: &str) -> bool {
