@@ -5,7 +5,9 @@ same sizes (read in parts by both cores), and streams ever new conversations (`c
 million at 550 MiB, which the rules across messages follow and drop at their end), packet
 captures of one WebSocket (`pcap`) and of ever new connections, 10,000 open at a time
 (`conns`), and prints the peak RSS of each run. Memory is flat when the peak does not grow
-with the input.
+with the input. Then input nobody should send, each once: a 300 MB line without a newline, a
+HAR whose `_webSocketMessages` is one 50 MB string, and a gzip bomb (4 MiB that inflate to
+4 GiB with no newline), each to stay within 32 MiB beyond the record size cap (16 MiB).
 
 The peak comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child spawned
 straight from Python would report Python's own memory, which the kernel carries across exec.
@@ -29,6 +31,9 @@ import time
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "samples", "capture.jsonl")
 CHUNK = 4 << 20
 TIME = "/usr/bin/time"
+
+
+PING_LINE = b'{"type":"ping","session_id":"s1","timestamp":1758855248}\n'
 
 
 def jsonl_chunk():
@@ -180,17 +185,22 @@ def run(binary, size, parts, separator=b","):
     ]
     for reader in readers:
         reader.start()
-    process.stdin.write(head)
-    first = True
-    while written < size:
-        if not first and head:
-            process.stdin.write(separator)
-        chunk = next(bodies)
-        process.stdin.write(chunk)
-        written += len(chunk)
-        first = False
-    process.stdin.write(tail)
-    process.stdin.close()
+    try:
+        process.stdin.write(head)
+        first = True
+        while written < size:
+            if not first and head:
+                process.stdin.write(separator)
+            chunk = next(bodies)
+            process.stdin.write(chunk)
+            written += len(chunk)
+            first = False
+        process.stdin.write(tail)
+        process.stdin.close()
+    except BrokenPipeError:
+        # eventwire stopped reading (a HAR value past the cap ends the file): what was written
+        # is the size.
+        pass
     code = process.wait()
     for reader in readers:
         reader.join()
@@ -223,6 +233,40 @@ def run_file(binary, size, chunk, path):
     return written, seconds, peak, result.returncode, messages
 
 
+def bomb(path, size):
+    """Writes a gzip of `size` bytes of `a` to `path` (a few MiB)."""
+    import gzip
+
+    block = b"a" * CHUNK
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        for _ in range(size // CHUNK):
+            out.write(block)
+
+
+def run_bomb(binary, size, path):
+    """Validates a gzip bomb of `size` inflated bytes; returns what `run` returns, with the
+    compressed size as the size."""
+    bomb(path, size)
+    try:
+        started = time.monotonic()
+        result = subprocess.run([TIME, "-f", "peak-kib %M", binary, "validate", "--format", "json", path], capture_output=True)
+        seconds = time.monotonic() - started
+        written = os.path.getsize(path)
+    finally:
+        os.remove(path)
+    last = result.stdout.splitlines()[-1:]
+    messages = json.loads(last[0])["summary"]["messages"] if last else 0
+    peak = next(int(line.split()[1]) for line in result.stderr.decode().splitlines() if line.startswith("peak-kib "))
+    return written, seconds, peak, result.returncode, messages
+
+
+HAR_STRING_HEAD = (
+    b'{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"ws://127.0.0.1/ws"},'
+    b'"response":{"status":101},"_webSocketMessages":"'
+)
+CAP_MIB = 16
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary")
@@ -252,6 +296,22 @@ def main():
                 f"{written / seconds / 1e6:>7.0f} {peak_kib / 1024:>6.1f} MiB {code:>4}",
                 flush=True,
             )
+    gz = os.path.join(os.path.dirname(os.path.abspath(args.binary)), "peak-rss-bomb.jsonl.gz")
+    long_line = (b'{"type":"test","session_id":"s","timestamp":1,"data":"', b"x" * CHUNK, b'"}\n' + PING_LINE)
+    bad = [
+        ("line", 300 << 20, lambda size: run(args.binary, size, long_line, separator=b"")),
+        ("harstr", 50 << 20, lambda size: run(args.binary, size, (HAR_STRING_HEAD, b"A" * CHUNK, b'"}]}}'), separator=b"")),
+        ("bomb", 4 << 30, lambda size: run_bomb(args.binary, size, gz)),
+    ]
+    print(f"\nbad input (record size cap {CAP_MIB} MiB; the bomb's size is compressed)")
+    print(f"{'input':<6} {'size':>10} {'messages':>12} {'seconds':>8} {'peak RSS':>10} {'beyond cap':>11} {'exit':>4}")
+    for name, size, measure in bad:
+        written, seconds, peak_kib, code, messages = measure(size)
+        print(
+            f"{name:<6} {written / (1 << 20):>8.0f} MiB {messages:>12,} {seconds:>8.1f} "
+            f"{peak_kib / 1024:>6.1f} MiB {peak_kib / 1024 - CAP_MIB:>7.1f} MiB {code:>4}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

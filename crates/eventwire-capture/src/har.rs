@@ -169,7 +169,7 @@ fn read_with(
 /// serde_json's message for `error`, with its position mapped to the file (serde_json saw
 /// two-byte stand-ins where the splitter cut values out, and no whitespace before them).
 fn in_file(error: &serde_json::Error, shared: &Shared) -> String {
-    let text = error.to_string();
+    let text = shortened(error.to_string());
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     match text.strip_suffix(&suffix) {
         Some(message) if error.line() != 0 => {
@@ -179,6 +179,28 @@ fn in_file(error: &serde_json::Error, shared: &Shared) -> String {
         _ => text,
     }
 }
+
+/// serde_json's message with what it quotes of the file (`invalid type: string "…"`) cut to
+/// [`QUOTED_MOST`] characters: a value may be as long as the record size cap.
+fn shortened(text: String) -> String {
+    if text.len() <= QUOTED_MOST {
+        return text;
+    }
+    let Some(open) = text.find('"') else { return text };
+    let close = text.rfind('"').filter(|&close| close > open).unwrap_or(text.len());
+    let quoted = &text[open + 1..close];
+    if quoted.len() <= QUOTED_MOST {
+        return text;
+    }
+    let mut cut = QUOTED_MOST;
+    while !quoted.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{}… ({} bytes){}", &text[..=open], &quoted[..cut], quoted.len(), &text[close..])
+}
+
+/// The most of a quoted value an error message shows.
+const QUOTED_MOST: usize = 80;
 
 /// Implements a map visitor that hands chosen keys to a function and skips the rest.
 macro_rules! map_visitor {
@@ -473,10 +495,18 @@ impl<'de> Visitor<'de> for Entry<'_, '_, '_> {
                     self.socket.status = map.next_value_seed(Whole::<Response>::new(&shared))?.status;
                     shared.limit.set(None);
                 }
-                "_resourceType" => self.socket.resource_type = map.next_value_seed(Whole::new(&shared))?,
+                "_resourceType" => {
+                    self.state.cap_member(self.socket.entry, "_resourceType");
+                    self.socket.resource_type = map.next_value_seed(Whole::new(&shared))?;
+                    shared.limit.set(None);
+                }
                 "_webSocketMessages" => {
                     self.socket.has_message_list = true;
+                    // Capped until its first message (which has a cap of its own): a value that
+                    // is not an array (one long string) is not held whole.
+                    self.state.cap_member(self.socket.entry, "_webSocketMessages");
                     map.next_value_seed(Messages { state: &mut *self.state, socket: &mut *self.socket })?;
+                    shared.limit.set(None);
                 }
                 _ => {
                     map.next_value_seed(Whole::<IgnoredAny>::new(&shared))?;

@@ -123,7 +123,8 @@ pub enum CaptureError {
         /// The cap.
         cap: u64,
     },
-    /// A HAR entry's `request` or `response` (its URL, its body) is larger than the record
+    /// A HAR entry's `request` or `response` (its URL, its body), or another member it reads
+    /// (`_webSocketMessages` that is not an array, `_resourceType`), is larger than the record
     /// size cap; a HAR cannot be resumed after one.
     #[error(
         "HAR entry {entry}'s `{member}` is larger than the record size cap of {cap} bytes (raise it with --max-record-size); the rest of the file was not read"
@@ -131,7 +132,7 @@ pub enum CaptureError {
     MemberTooLarge {
         /// 1-based entry.
         entry: usize,
-        /// `request` or `response`.
+        /// `request`, `response`, `_webSocketMessages` or `_resourceType`.
         member: &'static str,
         /// The cap.
         cap: u64,
