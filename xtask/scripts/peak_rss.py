@@ -210,14 +210,9 @@ def run(binary, size, parts, separator=b","):
     return written, seconds, peak, code, messages
 
 
-def run_file(binary, size, chunk, path):
-    """Writes about `size` bytes of JSON Lines to `path`, then validates the file (not a stream:
-    each thread reads its own parts of it); returns what `run` returns."""
-    written = 0
-    with open(path, "wb") as capture:
-        while written < size:
-            capture.write(chunk)
-            written += len(chunk)
+def validate_file(binary, path, written):
+    """Validates the file at `path`, then removes it; returns what `run` returns, with
+    `written` as the size."""
     try:
         started = time.monotonic()
         result = subprocess.run(
@@ -233,31 +228,27 @@ def run_file(binary, size, chunk, path):
     return written, seconds, peak, result.returncode, messages
 
 
-def bomb(path, size):
-    """Writes a gzip of `size` bytes of `a` to `path` (a few MiB)."""
+def run_file(binary, size, chunk, path):
+    """Writes about `size` bytes of JSON Lines to `path`, then validates the file (not a stream:
+    each thread reads its own parts of it); returns what `run` returns."""
+    written = 0
+    with open(path, "wb") as capture:
+        while written < size:
+            capture.write(chunk)
+            written += len(chunk)
+    return validate_file(binary, path, written)
+
+
+def run_bomb(binary, size, path):
+    """Writes a gzip of `size` bytes of `a` with no newline to `path` (a few MiB) and validates
+    it; returns what `run` returns, with the compressed size as the size."""
     import gzip
 
     block = b"a" * CHUNK
     with gzip.open(path, "wb", compresslevel=9) as out:
         for _ in range(size // CHUNK):
             out.write(block)
-
-
-def run_bomb(binary, size, path):
-    """Validates a gzip bomb of `size` inflated bytes; returns what `run` returns, with the
-    compressed size as the size."""
-    bomb(path, size)
-    try:
-        started = time.monotonic()
-        result = subprocess.run([TIME, "-f", "peak-kib %M", binary, "validate", "--format", "json", path], capture_output=True)
-        seconds = time.monotonic() - started
-        written = os.path.getsize(path)
-    finally:
-        os.remove(path)
-    last = result.stdout.splitlines()[-1:]
-    messages = json.loads(last[0])["summary"]["messages"] if last else 0
-    peak = next(int(line.split()[1]) for line in result.stderr.decode().splitlines() if line.startswith("peak-kib "))
-    return written, seconds, peak, result.returncode, messages
+    return validate_file(binary, path, os.path.getsize(path))
 
 
 HAR_STRING_HEAD = (
