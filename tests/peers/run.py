@@ -77,6 +77,33 @@ def settle(path, quiet=1.0, seconds=15):
         time.sleep(0.1)
 
 
+# TCP states in /proc/net/tcp that are no open connection: TIME_WAIT, CLOSE, LISTEN.
+ENDED_STATES = {"06", "07", "0A"}
+
+
+def connections_closed(ports, quiet=0.5, seconds=15):
+    """Waits (at most `seconds`) until no TCP connection on loopback has an end on one of
+    `ports`, and then `quiet` seconds more for the process to finish with what it read."""
+    wanted = {f"{port:04X}" for port in ports}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        open_ = False
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                rows = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                fields = row.split()
+                ends = {fields[1].rsplit(":", 1)[1], fields[2].rsplit(":", 1)[1]}
+                if fields[3] not in ENDED_STATES and ends & wanted:
+                    open_ = True
+        if not open_:
+            break
+        time.sleep(0.1)
+    time.sleep(quiet)
+
+
 # How each sniffer is started, what it says once it listens, and the file it writes.
 SNIFFERS = {
     "tcpdump": (["tcpdump", "-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-w", "{file}", "tcp port {port}"], "listening on", "capture.pcap"),
@@ -189,10 +216,15 @@ class Scenario:
                     raise RuntimeError(f"{client[:2]} still running after 120 s")
                 if code != 0:
                     raise RuntimeError(f"{client[:2]} exited with {code}; see {self.work / 'peers.log'}")
-            if proxy is not None:
-                # mitmdump writes the HAR when it is told to stop.
-                stop(proxy, signal.SIGINT)
+            # The server first: its end closes the connections mitmdump still relays (a
+            # burst can be in flight after the client has exited), and mitmdump writes only
+            # the flows that have ended.
             stop(server)
+            if proxy is not None:
+                # mitmdump writes the HAR when it is told to stop, and only the flows it has
+                # seen end: wait until it holds no connection on either side.
+                connections_closed([port, server_port])
+                stop(proxy, signal.SIGINT)
             if sniffer is not None:
                 # The kernel hands a capture tool its packets in blocks: wait until the file has
                 # stopped growing, then stop it (both write out what they hold on SIGINT).
