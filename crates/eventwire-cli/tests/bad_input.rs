@@ -204,8 +204,17 @@ fn a_fifo_is_read_as_it_comes() {
         .spawn()
         .unwrap();
     // Opening the write end waits for the reader; then two messages, then the end.
-    std::fs::OpenOptions::new().write(true).open(&fifo).unwrap().write_all(PING.repeat(2).as_bytes()).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::OpenOptions::new().write(true).open(&fifo)?.write_all(PING.repeat(2).as_bytes())
+        })
+    };
     let output = finish(child, "fifo");
+    // Had eventwire never opened the FIFO, the writer would still wait in `open`: opening both
+    // ends here never blocks on Linux (fifo(7)) and lets it go.
+    drop(std::fs::OpenOptions::new().read(true).write(true).open(&fifo));
+    writer.join().expect("the writer thread").expect("the capture was written");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("2 messages: 2 valid"), "{}", text(&output));
     std::fs::remove_dir_all(dir).ok();
