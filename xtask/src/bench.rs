@@ -203,16 +203,13 @@ fn prepare(root: &Path, dir: &Path, settings: &Settings) -> anyhow::Result<()> {
     log(&format!("build the binaries ({profile} profile)"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
-    build.current_dir(root).args([
-        "build",
-        "--profile",
-        profile,
-        "--quiet",
-        "-p",
-        "eventwire-cli",
-        "-p",
-        "eventwire-bench",
-    ]);
+    build.current_dir(root);
+    if settings.smoke {
+        // As the tests build them, so that the test run builds the workspace once.
+        build.args(crate::test::DEBUG_BUILD);
+    } else {
+        build.args(["build", "--profile", profile, "--quiet", "-p", "eventwire-cli", "-p", "eventwire-bench"]);
+    }
     succeed(&mut build)?;
     log("install ajv from tests/js/package-lock.json");
     succeed(

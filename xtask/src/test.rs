@@ -6,6 +6,11 @@
 //! judged), the Rust suites (which include `tsc`, Node, the typify oracle and one run of
 //! each micro-benchmark) with unreferenced snapshots rejected, and the real-peer suite
 //! (`tests/peers/`: real Socket.IO, websockets and mitmproxy peers on loopback).
+//!
+//! The workspace is built once for all of them: every step that builds selects the whole
+//! workspace with all features ([`DEBUG_BUILD`], [`TEST`]), so that cargo resolves each
+//! dependency's features the same way and reuses what an earlier step compiled (a step that
+//! selected one package resolved other features, and rebuilt most dependencies).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -17,6 +22,15 @@ use crate::codegen::workspace_root;
 
 /// The cargo-insta release the snapshots are written with.
 const CARGO_INSTA_VERSION: &str = "1.49.0";
+
+/// The debug build of the bench smoke and the real-peer suite: every target of the workspace
+/// with all features, as the tests select it (dev-dependencies included, which change how
+/// features resolve), so that the Rust tests find everything built.
+pub(crate) const DEBUG_BUILD: [&str; 5] = ["build", "--quiet", "--workspace", "--all-features", "--all-targets"];
+
+/// What the Rust tests select: the whole workspace with all features, every target (the
+/// micro-benchmarks included: under `cargo test`, divan runs each benchmark once).
+const TEST: [&str; 3] = ["--workspace", "--all-features", "--all-targets"];
 
 /// Builds the release binary and runs `xtask/scripts/peak_rss.py` on it.
 pub fn peak_rss(jsonl_gb: f64, har_gb: f64) -> anyhow::Result<()> {
@@ -86,15 +100,18 @@ pub fn run() -> anyhow::Result<()> {
         eprintln!("==> benchmark code paths on a tiny capture (every tool's verdicts against the ground truth)");
     }
     crate::bench::run(&crate::bench::SMOKE)?;
-    step(
-        "each micro-benchmark once (cargo test --benches: divan runs every benchmark a single time)",
-        cargo(&root).args(["test", "--quiet", "--workspace", "--benches"]),
-    )?;
     ensure_cargo_insta(&root)?;
     let mut totals = counted_step(
-        "Rust tests (unreferenced snapshots rejected)",
-        cargo(&root).args(["insta", "test", "--workspace", "--all-features", "--unreferenced=reject", "--check"]),
+        "Rust tests and each micro-benchmark once (unreferenced snapshots rejected)",
+        cargo(&root).args(["insta", "test"]).args(TEST).args(["--unreferenced=reject", "--check"]),
     )?;
+    // `--all-targets` leaves the documentation's examples out: they run apart.
+    let doc = counted_step(
+        "the documentation's examples",
+        cargo(&root).args(["test", "--quiet", "--doc", "--workspace", "--all-features"]),
+    )?;
+    totals.passed += doc.passed;
+    totals.failed += doc.failed;
     let peers = crate::peers::run(&root, &mut cargo(&root))?;
     totals.passed += peers.passed;
     totals.failed += peers.failed;
