@@ -53,13 +53,37 @@ const DEPTH: usize = 4;
 
 /// The string at `range` (quotes included) of `text`, unescaped; `None` if it is not a string.
 pub(crate) fn string_at<'t>(text: &'t str, range: &Option<Range<usize>>) -> Option<Cow<'t, str>> {
-    let raw = text.get(range.clone()?)?;
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
-        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    let Range { start, end } = *range.as_ref()?;
+    let bytes = text.as_bytes();
+    if end < start + 2 || bytes.get(start) != Some(&b'"') || bytes.get(end - 1) != Some(&b'"') {
+        return None;
+    }
+    let inner = text.get(start + 1..end - 1)?;
+    if has_backslash(inner.as_bytes()) {
+        serde_json::from_str::<String>(&text[start..end]).ok().map(Cow::Owned)
     } else {
         Some(Cow::Borrowed(inner))
     }
+}
+
+/// Whether `bytes` hold a `\`: eight bytes at a time for an id (memchr's set-up costs more
+/// than a short string), with memchr for a long text.
+fn has_backslash(bytes: &[u8]) -> bool {
+    if bytes.len() >= 64 {
+        return memchr::memchr(b'\\', bytes).is_some();
+    }
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(chunk.try_into().expect("eight bytes")) ^ BACKSLASHES;
+        // A zero byte in `word` is a backslash in the chunk.
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().contains(&b'\\')
 }
 
 /// Walks the object whose `{` is at `at`, `depth` keys down the paths still `active` here.
@@ -119,12 +143,18 @@ fn object<const N: usize>(
     }
 }
 
-/// A 128-bit hash of `parts` (each length-prefixed, so `("ab", "c")` and `("a", "bc")` differ):
-/// two conversations are told apart by it, with a chance of 2⁻¹²⁸ of mixing them up.
+/// A 128-bit hash of `parts` (each length-prefixed, so `("ab", "c")` and `("a", "bc")` differ;
+/// a single part as it is): two conversations are told apart by it, with a chance of 2⁻¹²⁸ of
+/// mixing them up.
 pub(crate) fn hash128(parts: &[&str]) -> u128 {
+    // One part (a session) needs no length before it: a key is only ever compared with keys
+    // of as many parts.
+    if let [part] = parts {
+        return xxhash_rust::xxh3::xxh3_128(part.as_bytes());
+    }
     // Ids are short: one call over a buffer on the stack (a streaming hasher's set-up costs
     // more than hashing them).
-    let mut buffer = [0u8; 256];
+    let mut buffer = [0u8; 128];
     let mut len = 0;
     for part in parts {
         let bytes = part.as_bytes();
@@ -175,6 +205,19 @@ mod tests {
         assert_eq!(&text[number.unwrap()], "-1.5e3");
         let [payload] = pluck(text, ["/payload"]);
         assert!(text[payload.unwrap()].starts_with("{\"x\""));
+    }
+
+    #[test]
+    fn a_backslash_is_found_wherever_it_is() {
+        for len in 0..80 {
+            assert!(!has_backslash("a".repeat(len).as_bytes()), "{len} bytes without one");
+            for at in 0..len {
+                let mut text = "\u{7f}".repeat(len).into_bytes();
+                text[at] = b'\\';
+                assert!(has_backslash(&text), "at {at} of {len}");
+            }
+        }
+        assert!(!has_backslash("é]\u{7f}\u{ff}[\"[]]]]]]]".as_bytes()), "bytes near 0x5c are not backslashes");
     }
 
     #[test]
