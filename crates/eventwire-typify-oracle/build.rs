@@ -27,11 +27,12 @@ fn main() {
     let mut each = String::from("&[\n");
     for (pointer, _, _) in UNEXPRESSIBLE {
         let mut document = for_typify(draft07.clone());
-        let Some(slot) = document.pointer_mut(pointer) else {
+        let shape = draft07.pointer(pointer).map(|shape| typify_words(shape.clone()));
+        let Some((slot, shape)) = document.pointer_mut(pointer).zip(shape) else {
             each.push_str(&format!("    ({pointer:?}, Err(\"the pointer is not in the rendering\")),\n"));
             continue;
         };
-        *slot = typify_words(draft07.pointer(pointer).expect("found above").clone());
+        *slot = shape;
         let verdict = match typify(document) {
             Ok(()) => "Ok(())".to_owned(),
             Err(error) => format!("Err({error:?})"),

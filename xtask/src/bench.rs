@@ -206,7 +206,7 @@ fn prepare(root: &Path, dir: &Path, settings: &Settings) -> anyhow::Result<()> {
     build.current_dir(root);
     if settings.smoke {
         // As the tests build them, so that the test run builds the workspace once.
-        build.args(crate::test::DEBUG_BUILD);
+        crate::test::debug_build(&mut build);
     } else {
         build.args(["build", "--profile", profile, "--quiet", "-p", "eventwire-cli", "-p", "eventwire-bench"]);
     }

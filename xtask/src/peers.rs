@@ -71,7 +71,7 @@ pub fn run(root: &Path, cargo: &mut Command) -> anyhow::Result<Counts> {
             .args(["install", "--quiet", "--disable-pip-version-check", "--require-hashes", "-r"])
             .arg(root.join("tests/peers/requirements.txt")),
     )?;
-    crate::test::step("build the eventwire binary", cargo.args(crate::test::DEBUG_BUILD))?;
+    crate::test::step("build the eventwire binary", crate::test::debug_build(cargo))?;
     #[allow(clippy::print_stderr)]
     {
         eprintln!("==> real-peer suite (tests/peers/run.py, every peer on 127.0.0.1)");

@@ -8,7 +8,7 @@
 //! (`tests/peers/`: real Socket.IO, websockets and mitmproxy peers on loopback).
 //!
 //! The workspace is built once for all of them: every step that builds selects the whole
-//! workspace with all features ([`DEBUG_BUILD`], [`TEST`]), so that cargo resolves each
+//! workspace with all features ([`SELECTION`]), so that cargo resolves each
 //! dependency's features the same way and reuses what an earlier step compiled (a step that
 //! selected one package resolved other features, and rebuilt most dependencies).
 
@@ -23,14 +23,16 @@ use crate::codegen::workspace_root;
 /// The cargo-insta release the snapshots are written with.
 const CARGO_INSTA_VERSION: &str = "1.49.0";
 
-/// The debug build of the bench smoke and the real-peer suite: every target of the workspace
-/// with all features, as the tests select it (dev-dependencies included, which change how
-/// features resolve), so that the Rust tests find everything built.
-pub(crate) const DEBUG_BUILD: [&str; 5] = ["build", "--quiet", "--workspace", "--all-features", "--all-targets"];
+/// What every step that builds selects: the whole workspace with all features, every target
+/// (dev-dependencies included, which change how features resolve; the micro-benchmarks
+/// included: under `cargo test`, divan runs each benchmark once).
+const SELECTION: [&str; 3] = ["--workspace", "--all-features", "--all-targets"];
 
-/// What the Rust tests select: the whole workspace with all features, every target (the
-/// micro-benchmarks included: under `cargo test`, divan runs each benchmark once).
-const TEST: [&str; 3] = ["--workspace", "--all-features", "--all-targets"];
+/// `command` as the debug build of the bench smoke and the real-peer suite: [`SELECTION`], as
+/// the tests build it, so that the Rust tests find everything built.
+pub(crate) fn debug_build(command: &mut Command) -> &mut Command {
+    command.args(["build", "--quiet"]).args(SELECTION)
+}
 
 /// Builds the release binary and runs `xtask/scripts/peak_rss.py` on it.
 pub fn peak_rss(jsonl_gb: f64, har_gb: f64) -> anyhow::Result<()> {
@@ -103,7 +105,7 @@ pub fn run() -> anyhow::Result<()> {
     ensure_cargo_insta(&root)?;
     let mut totals = counted_step(
         "Rust tests and each micro-benchmark once (unreferenced snapshots rejected)",
-        cargo(&root).args(["insta", "test"]).args(TEST).args(["--unreferenced=reject", "--check"]),
+        cargo(&root).args(["insta", "test"]).args(SELECTION).args(["--unreferenced=reject", "--check"]),
     )?;
     // `--all-targets` leaves the documentation's examples out: they run apart.
     let doc = counted_step(
